@@ -1,0 +1,308 @@
+"""Scenario schema and YAML loading: the only module that imports yaml and pydantic.
+
+A scenario file is validated in one pass; every problem is reported at once as
+``file.yaml: dotted.key: reason`` through :class:`ConfigError`. Relative paths in a
+scenario are resolved against the directory of the YAML file that names them.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ConfigError(Exception):
+    """Bad input. ``problems`` holds one ``file: key: reason`` line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Model):
+    """Simulated period: ``hours`` hourly steps from ``start`` (UTC, naive)."""
+
+    start: datetime
+    hours: int = Field(8760, gt=0, le=8784 * 50)
+
+
+class Weather(_Model):
+    """Hourly outdoor air temperature from a CSV file.
+
+    ``source_year`` maps the simulated period onto the same hour of year of a measured year
+    (e.g. simulate 2030 with 2021 weather); without it the file must cover the period.
+    ``offset_k`` shifts every value (K), e.g. for a colder inland site.
+    """
+
+    file: Path
+    time_column: str = "time"
+    column: str = "t_air_c"
+    source_year: int | None = None
+    offset_k: float = 0.0
+
+
+class SupplyTemperature(_Model):
+    """Weather-compensated supply temperature: piecewise linear in outdoor temperature (°C)."""
+
+    curve_c: list[tuple[float, float]] = Field(
+        default_factory=lambda: [(-12.0, 90.0), (10.0, 70.0)], min_length=1
+    )
+    return_c: float = 45.0
+
+    @model_validator(mode="after")
+    def _supply_above_return(self) -> SupplyTemperature:
+        if min(t for _, t in self.curve_c) <= self.return_c + 5.0:
+            raise ValueError("every supply temperature on curve_c must exceed return_c by > 5 K")
+        return self
+
+
+class Demand(_Model):
+    """Hourly heat demand of each consumer, from its nominal (design) load.
+
+    demand = nominal * (hot_water_share + (1 - hot_water_share) * space_heat_fraction), where the
+    space-heat fraction is linear in outdoor temperature between ``design_t_air_c`` (1) and
+    ``heating_limit_c`` (0). Hours below ``min_load_fraction`` of nominal are floored there
+    (pandapipes cannot solve a network in which every consumer asks for ~0 W).
+    """
+
+    design_t_air_c: float = -12.0
+    heating_limit_c: float = 15.0
+    hot_water_share: float = Field(0.15, ge=0.0, le=1.0)
+    min_load_fraction: float = Field(0.02, ge=0.0, le=1.0)
+    scale: float = Field(1.0, gt=0.0)
+    profiles: Path | None = None
+
+    @model_validator(mode="after")
+    def _limit_above_design(self) -> Demand:
+        if self.heating_limit_c <= self.design_t_air_c:
+            raise ValueError("heating_limit_c must be above design_t_air_c")
+        return self
+
+
+class Ground(_Model):
+    """Ground temperature around the pipes (°C): annual sinusoid, coldest on ``coldest_day``."""
+
+    mean_c: float = 8.0
+    amplitude_k: float = Field(5.0, ge=0.0)
+    coldest_day: int = Field(45, ge=1, le=366)
+
+
+class _Unit(_Model):
+    name: str = Field(min_length=1)
+    heat_mw: float = Field(gt=0.0, description="maximum heat output (MW)")
+    plant: str | None = None
+    min_load_fraction: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class HeatPumpUnit(_Unit):
+    """Electric heat pump; COP = carnot_efficiency * T_sink / (T_sink - T_source)."""
+
+    type: Literal["heat_pump"]
+    bus: str
+    t_source_c: float
+    carnot_efficiency: float = Field(0.5, gt=0.0, le=1.0)
+    cop_min: float = Field(1.0, ge=1.0)
+    cop_max: float = Field(8.0, gt=1.0)
+
+
+class ElectricBoilerUnit(_Unit):
+    """Electric (resistive or electrode) boiler."""
+
+    type: Literal["electric_boiler"]
+    bus: str
+    efficiency: float = Field(0.99, gt=0.0, le=1.0)
+
+
+class BoilerUnit(_Unit):
+    """Fuel-fired boiler; efficiency on lower heating value (can exceed 1 with condensing)."""
+
+    type: Literal["boiler"]
+    fuel: str
+    efficiency: float = Field(0.9, gt=0.0, le=1.2)
+
+
+Unit = Annotated[HeatPumpUnit | ElectricBoilerUnit | BoilerUnit, Field(discriminator="type")]
+
+
+class Pump(_Model):
+    """Electricity of a plant's circulation pump: P = mdot * plift / (rho * efficiency)."""
+
+    plant: str
+    bus: str
+    efficiency: float = Field(0.7, gt=0.0, le=1.0)
+
+
+class Dispatch(_Model):
+    """Merit order: ``co2`` sorts units by marginal CO2 per MW h of heat; ``listed`` keeps order."""
+
+    policy: Literal["merit_order"] = "merit_order"
+    order_by: Literal["co2", "listed"] = "co2"
+
+
+class GridIntensityFile(_Model):
+    file: Path
+    time_column: str = "time"
+    column: str = "g_per_kwh"
+
+
+class Carbon(_Model):
+    """Grid intensity (g CO2 per kWh, constant or hourly file) and fuel-factor overrides."""
+
+    grid_intensity_g_per_kwh: float | GridIntensityFile = 50.0
+    fuel_t_per_tj: dict[str, float] = Field(default_factory=dict)
+
+
+class Solver(_Model):
+    """Numerical settings of the hourly solves."""
+
+    max_iter_bidirect: int = Field(100, ge=10)
+    max_failed_share: float = Field(0.05, ge=0.0, le=1.0)
+
+
+class Scenario(_Model):
+    """A complete, validated scenario."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str | None = None
+    district: Path
+    period: Period
+    weather: Weather
+    supply_temperature: SupplyTemperature = SupplyTemperature()
+    demand: Demand = Demand()
+    ground: Ground = Ground()
+    units: list[Unit] = Field(min_length=1)
+    pumps: list[Pump] = Field(default_factory=list)
+    dispatch: Dispatch = Dispatch()
+    carbon: Carbon = Carbon()
+    solver: Solver = Solver()
+
+    @model_validator(mode="after")
+    def _unique_unit_names(self) -> Scenario:
+        names = [u.name for u in self.units]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"unit names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def to_yaml(self) -> str:
+        """The resolved scenario (absolute paths, defaults filled in) as YAML."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def sha256(self) -> str:
+        """Hash of the resolved scenario: identical runs share it."""
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+
+
+_PATH_KEYS = (
+    ("district",),
+    ("weather", "file"),
+    ("demand", "profiles"),
+    ("carbon", "grid_intensity_g_per_kwh", "file"),
+)
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("heat_pump", "electric_boiler", "boiler", "float", "GridIntensityFile"):
+            continue  # pydantic union tags: not keys the user wrote
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
+    for keys in _PATH_KEYS:
+        node: Any = raw
+        for key in keys[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
+            node[keys[-1]] = str((base / node[keys[-1]]).resolve())
+
+
+def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``raw`` with dotted keys set (``units.0.heat_mw`` indexes a list)."""
+    out = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        node: Any = out
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        last = parts[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return out
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML mapping; raise ConfigError naming the file (and line) otherwise."""
+    if not path.is_file():
+        raise ConfigError([f"{path}: file not found"])
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        reason = getattr(err, "problem", None) or str(err)
+        raise ConfigError([f"{path}: {where}invalid YAML: {reason}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
+    return raw
+
+
+def parse_scenario(raw: dict[str, Any], path: Path) -> Scenario:
+    """Validate a raw mapping read from ``path``; report every problem at once."""
+    raw = copy.deepcopy(raw)
+    _resolve_paths(raw, path.parent)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        problems = [
+            f"{path}: {_format_loc(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in err.errors()
+        ]
+        raise ConfigError(problems) from None
+    missing = [
+        f"{path}: {'.'.join(keys)}: file or folder not found: {value}"
+        for keys, value in _path_values(scenario)
+        if not Path(value).exists()
+    ]
+    if missing:
+        raise ConfigError(missing)
+    return scenario
+
+
+def _path_values(scenario: Scenario) -> list[tuple[tuple[str, ...], Path]]:
+    out: list[tuple[tuple[str, ...], Path]] = [
+        (("district",), scenario.district),
+        (("weather", "file"), scenario.weather.file),
+    ]
+    if scenario.demand.profiles is not None:
+        out.append((("demand", "profiles"), scenario.demand.profiles))
+    grid = scenario.carbon.grid_intensity_g_per_kwh
+    if isinstance(grid, GridIntensityFile):
+        out.append((("carbon", "grid_intensity_g_per_kwh", "file"), grid.file))
+    return out
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, override and validate a scenario YAML file."""
+    path = Path(path)
+    raw = read_yaml(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides)
+    return parse_scenario(raw, path)

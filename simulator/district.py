@@ -1,0 +1,83 @@
+"""A district folder: ``heat.json`` (pandapipes), ``electric.json`` (pandapower), profiles.
+
+:func:`load_district` loads both networks through their adapters; :func:`check_wiring` checks
+every name a scenario uses against them before time starts and reports all problems at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.config import ConfigError, Scenario
+from simulator.grid import ElectricGrid
+from simulator.heat import HeatNetwork
+
+HEAT_FILE = "heat.json"
+ELECTRIC_FILE = "electric.json"
+
+
+@dataclass
+class District:
+    """The two networks of a district, each behind its adapter."""
+
+    path: Path
+    heat: HeatNetwork
+    grid: ElectricGrid
+
+
+def load_district(path: Path, max_iter_bidirect: int = 100) -> District:
+    """Load both networks of a district folder; ConfigError naming the file on failure."""
+    problems = [
+        f"{path / name}: file not found"
+        for name in (HEAT_FILE, ELECTRIC_FILE)
+        if not (path / name).is_file()
+    ]
+    if problems:
+        raise ConfigError(problems)
+    try:
+        heat = HeatNetwork.from_json(path / HEAT_FILE, max_iter_bidirect)
+    except Exception as err:
+        problems.append(f"{path / HEAT_FILE}: not a usable pandapipes network: {err}")
+    try:
+        grid = ElectricGrid.from_json(path / ELECTRIC_FILE)
+    except Exception as err:
+        problems.append(f"{path / ELECTRIC_FILE}: not a usable pandapower network: {err}")
+    if problems:
+        raise ConfigError(problems)
+    return District(path=path, heat=heat, grid=grid)
+
+
+def _unknown(kind: str, name: str, known: list[str], where: Path) -> str:
+    shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"'{name}' is not a {kind} in {where} (known: {shown})"
+
+
+def check_wiring(scenario: Scenario, district: District, config_path: Path) -> None:
+    """Check unit plants and buses and pump wiring against the networks; raise all at once."""
+    plants = district.heat.plant_names
+    buses = district.grid.bus_names
+    heat_file = district.path / HEAT_FILE
+    grid_file = district.path / ELECTRIC_FILE
+    problems: list[str] = []
+    for i, unit in enumerate(scenario.units):
+        if unit.plant is not None and unit.plant not in plants:
+            problems.append(f"{config_path}: units[{i}].plant: "
+                            + _unknown("plant", unit.plant, plants, heat_file))
+        bus = getattr(unit, "bus", None)
+        if bus is not None and bus not in buses:
+            problems.append(f"{config_path}: units[{i}].bus: "
+                            + _unknown("bus", bus, buses, grid_file))
+    for i, pump in enumerate(scenario.pumps):
+        if pump.plant not in plants:
+            problems.append(f"{config_path}: pumps[{i}].plant: "
+                            + _unknown("plant", pump.plant, plants, heat_file))
+        if pump.bus not in buses:
+            problems.append(f"{config_path}: pumps[{i}].bus: "
+                            + _unknown("bus", pump.bus, buses, grid_file))
+    used = {u.plant or district.heat.slack_plant_name for u in scenario.units}
+    for plant in plants:
+        if plant not in used:
+            problems.append(f"{config_path}: units: no unit feeds plant '{plant}' of {heat_file}")
+    if problems:
+        raise ConfigError(problems)

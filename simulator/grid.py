@@ -1,0 +1,114 @@
+"""The electric adapter: the only module that talks to pandapower.
+
+An :class:`ElectricGrid` owns its pandapower ``net``. The simulator's electric consumers (heat
+pumps, electric boilers, circulation pumps) are attached once as ``load`` rows named
+``districtsim:<name>``; each hour :meth:`ElectricGrid.step` writes their ``p_mw`` vectorised,
+runs an AC power flow (warm-started from the previous hour's voltages) and returns a frozen
+:class:`GridState` of numpy arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandapower
+
+from simulator.naming import unique_names
+
+logging.getLogger("pandapower").setLevel(logging.ERROR)
+
+LOAD_PREFIX = "districtsim:"
+
+
+@dataclass(frozen=True)
+class GridState:
+    """Solved state of the grid for one hour (NaN everywhere when not converged)."""
+
+    converged: bool
+    bus_vm_pu: np.ndarray
+    line_loading_percent: np.ndarray
+    trafo_loading_percent: np.ndarray
+    ext_grid_p_mw: float  # power drawn from the external grid (MW)
+
+
+class ElectricGrid:
+    """A pandapower grid with the district's electric consumers attached at named buses."""
+
+    def __init__(self, net: pandapower.pandapowerNet) -> None:
+        self._net = net
+        self._loads = np.zeros(0, dtype=int)
+        self._background_p_mw = net.load["p_mw"].to_numpy(dtype=float, copy=True)
+        self._background_q_mvar = net.load["q_mvar"].to_numpy(dtype=float, copy=True)
+        self._init = "auto"
+        self._scale = 1.0
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> ElectricGrid:
+        """Load a grid written with ``pandapower.to_json``."""
+        return cls(pandapower.from_json(str(path)))
+
+    @property
+    def bus_names(self) -> list[str]:
+        return unique_names(self._net.bus, "bus_")
+
+    @property
+    def line_names(self) -> list[str]:
+        return unique_names(self._net.line, "line_")
+
+    @property
+    def trafo_names(self) -> list[str]:
+        return unique_names(self._net.trafo, "trafo_")
+
+    def attach(self, names: list[str], buses: list[str]) -> None:
+        """Create one load per simulator consumer of electricity, ``names[i]`` at ``buses[i]``."""
+        index = {name: i for name, i in zip(self.bus_names, self._net.bus.index, strict=True)}
+        self._loads = np.array(
+            [
+                pandapower.create_load(self._net, bus=index[bus], p_mw=0.0, q_mvar=0.0,
+                                       name=LOAD_PREFIX + name)
+                for name, bus in zip(names, buses, strict=True)
+            ],
+            dtype=int,
+        )
+        self._background = ~self._net.load.index.isin(self._loads)
+
+    def step(self, p_mw: np.ndarray, background_scale: float = 1.0) -> GridState:
+        """Solve one hour with the attached loads at ``p_mw`` (MW, unity power factor)."""
+        net = self._net
+        net.load.loc[self._loads, "p_mw"] = np.asarray(p_mw, dtype=float)
+        if background_scale != self._scale:
+            self._scale = background_scale
+            net.load.loc[self._background, "p_mw"] = self._background_p_mw * background_scale
+            net.load.loc[self._background, "q_mvar"] = self._background_q_mvar * background_scale
+        for init in (self._init, "flat"):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pandapower.runpp(net, init=init, numba=True)
+            except (pandapower.LoadflowNotConverged, ArithmeticError, ValueError):
+                continue
+            if net.converged:
+                self._init = "results"
+                return GridState(
+                    converged=True,
+                    bus_vm_pu=net.res_bus["vm_pu"].to_numpy(dtype=float),
+                    line_loading_percent=net.res_line["loading_percent"].to_numpy(dtype=float),
+                    trafo_loading_percent=net.res_trafo["loading_percent"].to_numpy(dtype=float),
+                    ext_grid_p_mw=float(net.res_ext_grid["p_mw"].sum()),
+                )
+        self._init = "auto"
+        return self.failed_state()
+
+    def failed_state(self) -> GridState:
+        """A state of NaNs shaped like this grid, with ``converged`` False."""
+        return GridState(
+            converged=False,
+            bus_vm_pu=np.full(len(self._net.bus), np.nan),
+            line_loading_percent=np.full(len(self._net.line), np.nan),
+            trafo_loading_percent=np.full(len(self._net.trafo), np.nan),
+            ext_grid_p_mw=float("nan"),
+        )

@@ -1,0 +1,368 @@
+"""Result cube: the variable table, the hourly Recorder, and CF netCDF writing and reading.
+
+Every variable is dimensioned ``("time", element)`` or ``("time",)``: time comes first (CF §2.4
+recommends it, and recording is one contiguous row per hour), not ``(element, time)`` as the
+table in DESIGN.md is written. Values are float64 while recording; the 0/1 flags are stored as
+int8. Encodings (compression, fill values, time units) are built by :func:`encoding_for`, apart
+from the attributes set in :meth:`Recorder.to_dataset`, as xarray itself keeps them apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = [
+    "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "encoding_for", "format_summary",
+    "open_results", "summarize", "write_cube",
+]
+
+ELEMENT_DIMS: tuple[str, ...] = ("unit", "consumer", "junction", "pipe", "bus", "line", "trafo")
+CONVENTIONS = "CF-1.11"
+_HOUR = np.timedelta64(1, "h")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One result variable: ``dims`` is ``("time",)`` or ``("time", element)``; UDUNITS ``units``.
+
+    ``flag_meanings`` (CF) marks a 0/1 flag, stored as int8 with NaN written as 0.
+    """
+
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+    standard_name: str | None = None
+    flag_meanings: str | None = None
+
+
+def _v(name: str, dim: str | None, units: str, long_name: str, **kw: str) -> Variable:
+    return Variable(name, ("time",) if dim is None else ("time", dim), units, long_name, **kw)
+
+
+_CONV = {"flag_meanings": "not_converged converged"}
+VARIABLES: tuple[Variable, ...] = (
+    _v("unit_heat_mw", "unit", "MW", "heat into the network (storage: discharge +, charge -)"),
+    _v("unit_el_mw", "unit", "MW", "electric power drawn (+) or fed in (-)"),
+    _v("unit_fuel_mw", "unit", "MW", "fuel input"),
+    _v("unit_co2_t", "unit", "t", "CO2 emitted in the hour (direct fuel + grid electricity)"),
+    _v("unit_cop", "unit", "1", "heat-pump coefficient of performance"),
+    _v("storage_energy_mwh", "unit", "MW h", "energy stored"),
+    _v("unit_available", "unit", "1", "unit in service",
+       flag_meanings="out_of_service available"),
+    _v("consumer_demand_mw", "consumer", "MW", "heat demanded by the consumer"),
+    _v("consumer_heat_mw", "consumer", "MW", "heat delivered to the consumer"),
+    _v("consumer_t_supply_k", "consumer", "K", "supply temperature arriving at the consumer"),
+    _v("consumer_dp_bar", "consumer", "bar", "supply minus return pressure at the consumer"),
+    _v("junction_t_k", "junction", "K", "junction temperature"),
+    _v("junction_p_bar", "junction", "bar", "junction pressure"),
+    _v("pipe_mdot_kg_per_s", "pipe", "kg s-1", "pipe mass flow"),
+    _v("bus_vm_pu", "bus", "1", "bus voltage magnitude (per unit)"),
+    _v("line_loading_percent", "line", "percent", "line loading"),
+    _v("trafo_loading_percent", "trafo", "percent", "transformer loading"),
+    _v("heat_demand_mw", None, "MW", "total heat demand"),
+    _v("heat_supplied_mw", None, "MW", "total heat supplied into the network"),
+    _v("heat_loss_mw", None, "MW", "network heat loss"),
+    _v("unserved_heat_mw", None, "MW", "heat demand not served"),
+    _v("grid_import_mw", None, "MW", "power imported from the external grid"),
+    _v("grid_co2_intensity", None, "g kW-1 h-1", "CO2 intensity of grid electricity"),
+    _v("co2_t", None, "t", "district CO2 emitted in the hour"),
+    _v("t_air_k", None, "K", "outdoor air temperature", standard_name="air_temperature"),
+    _v("t_ground_k", None, "K", "ground temperature"),
+    _v("t_supply_k", None, "K", "plant supply temperature set-point"),
+    _v("heat_iterations", None, "1", "heat/grid coupling iterations"),
+    _v("converged", None, "1", "both networks converged and the hour was accepted", **_CONV),
+    _v("heat_converged", None, "1", "heat network converged", **_CONV),
+    _v("grid_converged", None, "1", "electric grid converged", **_CONV),
+)
+_BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
+
+
+class Recorder:
+    """Preallocated float64 arrays (NaN-filled), one row per hour, for every entry of VARIABLES."""
+
+    def __init__(self, time: np.ndarray, coords: Mapping[str, Sequence[str]]) -> None:
+        """``time``: hourly datetime64 array; ``coords``: element names per dim (missing = none)."""
+        t = np.asarray(time).astype("datetime64[ns]")
+        if t.ndim != 1 or t.size == 0:
+            raise ValueError("time must be a non-empty 1-D datetime64 array")
+        if np.any(np.diff(t) != _HOUR):
+            raise ValueError("time must be hourly and increasing")
+        unknown = set(coords) - set(ELEMENT_DIMS)
+        if unknown:
+            raise ValueError(f"unknown element dims {sorted(unknown)}; known: {ELEMENT_DIMS}")
+        self.time = t
+        self.coords: dict[str, list[str]] = {}
+        for dim in ELEMENT_DIMS:
+            names = [str(n) for n in coords.get(dim, ())]
+            if len(set(names)) != len(names):
+                raise ValueError(f"duplicate {dim} names in {names}")
+            self.coords[dim] = names
+        self._data: dict[str, np.ndarray] = {}
+        for var in VARIABLES:
+            shape = (t.size, *(len(self.coords[d]) for d in var.dims[1:]))
+            self._data[var.name] = np.full(shape, np.nan, dtype=np.float64)
+
+    def record(self, i: int, values: Mapping[str, float | np.ndarray]) -> None:
+        """Write hour ``i``; all names and shapes are checked before anything is written."""
+        if not 0 <= i < self.time.size:
+            raise IndexError(f"hour index {i} outside 0..{self.time.size - 1}")
+        rows: list[tuple[str, np.ndarray]] = []
+        for name, value in values.items():
+            if name not in self._data:
+                raise KeyError(f"unknown result variable {name!r}")
+            row = np.asarray(value, dtype=np.float64)
+            expected = self._data[name].shape[1:]
+            if row.shape != expected:
+                raise ValueError(f"{name}: expected shape {expected}, got {row.shape}")
+            rows.append((name, row))
+        for name, row in rows:
+            self._data[name][i] = row
+
+    def array(self, name: str) -> np.ndarray:
+        """The recording array of ``name`` itself (not a copy), shaped (time[, element])."""
+        if name not in self._data:
+            raise KeyError(f"unknown result variable {name!r}")
+        return self._data[name]
+
+    def to_dataset(self, attrs: Mapping[str, str]) -> xr.Dataset:
+        """A CF dataset (copies of the arrays) with ``Conventions`` plus the given global attrs."""
+        coords: dict[str, Any] = {
+            "time": ("time", self.time.copy(),
+                     {"standard_name": "time", "long_name": "time", "axis": "T"}),
+        }
+        for dim, names in self.coords.items():
+            coords[dim] = (dim, np.array(names, dtype=str), {"long_name": f"{dim} name"})
+        data_vars: dict[str, Any] = {}
+        for var in VARIABLES:
+            values = self._data[var.name]
+            var_attrs: dict[str, Any] = {"units": var.units, "long_name": var.long_name}
+            if var.standard_name:
+                var_attrs["standard_name"] = var.standard_name
+            if var.flag_meanings:
+                values = (np.isfinite(values) & (values != 0)).astype(np.int8)
+                var_attrs["flag_values"] = np.array([0, 1], dtype=np.int8)
+                var_attrs["flag_meanings"] = var.flag_meanings
+            data_vars[var.name] = (var.dims, values.copy(), var_attrs)
+        return xr.Dataset(data_vars, coords, attrs={"Conventions": CONVENTIONS, **attrs})
+
+
+def encoding_for(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """netCDF encodings: zlib level 4 float64 with NaN fill; no fill for ints and coords; time in
+    hours since its first value (int64 when whole hours), proleptic Gregorian calendar."""
+    enc: dict[str, dict[str, Any]] = {}
+    for name, var in ds.variables.items():
+        if name == "time":
+            t = pd.DatetimeIndex(np.asarray(var.values))
+            offsets = (t - t[0]) / pd.Timedelta(hours=1)
+            whole = bool(np.all(np.asarray(offsets) == np.round(offsets)))
+            enc[name] = {
+                "units": f"hours since {t[0].isoformat()}",
+                "calendar": "proleptic_gregorian",
+                "dtype": "int64" if whole else "float64",
+                "_FillValue": None,
+            }
+        elif name in ds.coords or var.dtype.kind not in "fiub":
+            enc[name] = {"_FillValue": None}
+        elif var.dtype.kind == "f":
+            enc[name] = {"zlib": True, "complevel": 4, "shuffle": True,
+                         "dtype": "float64", "_FillValue": np.nan}
+        else:
+            enc[name] = {"zlib": True, "complevel": 4, "_FillValue": None}
+    return enc
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_cube(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``ds`` atomically: temp file beside the target, fsync, ``os.replace``. Returns path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        ds.drop_encoding().to_netcdf(tmp, engine="netcdf4", encoding=encoding_for(ds))
+        _fsync(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable where directories can be synced
+        _fsync(target.parent)
+    return target
+
+
+def _load(path: Path) -> xr.Dataset:
+    with xr.open_dataset(path, engine="netcdf4") as ds:
+        return ds.load()
+
+
+def _parameter_coord(values: list[Any]) -> np.ndarray:
+    values = [json.dumps(v) if isinstance(v, list | dict) else v for v in values]
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(values, dtype=object if len(present) < len(values) else None)
+
+
+def open_results(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Open one cube, or every ``*.nc`` in a directory along a new ``scenario`` dimension
+    (swept parameters from ``manifest.json`` as coordinates, ``.`` in keys replaced by ``__``)."""
+    path = Path(path)
+    if path.is_file():
+        return _load(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"no result cube or directory at {path}")
+    files = sorted(p for p in path.glob("*.nc") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise FileNotFoundError(f"no *.nc result cubes in directory {path}")
+    cubes = [_load(p) for p in files]
+    stems = [p.stem for p in files]
+    labels = [str(c.attrs.get("scenario") or s) for c, s in zip(cubes, stems, strict=True)]
+    if len(set(labels)) != len(labels):
+        labels = stems  # scenario attributes repeat across cases: the case ids are unique
+    ds = xr.concat(
+        cubes, dim=pd.Index(labels, name="scenario"), data_vars="all", coords="minimal",
+        compat="override", join="outer", combine_attrs="drop_conflicts",
+    )
+    ds = ds.assign_coords(case_id=("scenario", np.array(stems, dtype=str)))
+    manifest = path / "manifest.json"
+    if manifest.is_file():
+        try:
+            cases = json.loads(manifest.read_text(encoding="utf-8")).get("cases", [])
+        except (json.JSONDecodeError, AttributeError) as exc:
+            raise ValueError(f"{manifest}: not a manifest with a 'cases' list: {exc}") from exc
+        params = {c.get("case_id"): c.get("parameters") or {} for c in cases}
+        keys = sorted({k for s in stems for k in params.get(s, {})})
+        for key in keys:
+            values = [params.get(s, {}).get(key) for s in stems]
+            coord = ("scenario", _parameter_coord(values), {"long_name": key})
+            ds = ds.assign_coords({key.replace(".", "__"): coord})
+    return ds
+
+
+def _values(ds: xr.Dataset, name: str) -> np.ndarray | None:
+    """``name`` as a (time[, element]) float array, or None when absent."""
+    if name not in ds:
+        return None
+    da = ds[name]
+    return da.transpose("time", *(d for d in da.dims if d != "time")).to_numpy().astype(float)
+
+
+def _sum(a: np.ndarray, axis: int | None = None) -> Any:
+    """nansum that gives NaN where every value is NaN (nothing recorded, or no elements)."""
+    return np.where(np.all(np.isnan(a), axis=axis), np.nan, np.nansum(a, axis=axis))
+
+
+def _extreme(a: np.ndarray | None, fn: Any) -> float:
+    if a is None or not np.any(np.isfinite(a)):
+        return float("nan")
+    return float(fn(a))
+
+
+def summarize(ds: xr.Dataset) -> dict[str, float]:
+    """Period figures (MW h, t, MW, °C, percent, per unit) over converged hours, 1 h per step.
+
+    Element variables are summed over elements hour by hour; absent variables or dims give NaN.
+    """
+    if "scenario" in ds.dims:
+        raise ValueError("summarize takes one scenario; select one with ds.sel(scenario=...)")
+    n = ds.sizes["time"]
+    conv = _values(ds, "converged")
+    mask = np.ones(n, bool) if conv is None else np.nan_to_num(conv) == 1
+    nan = float("nan")
+
+    def rows(name: str) -> np.ndarray | None:
+        a = _values(ds, name)
+        return None if a is None else a[mask]
+
+    def hourly(*names: str) -> np.ndarray | None:
+        """Hourly totals (MW) of the first of ``names`` that holds any recorded value."""
+        for name in names:
+            a = rows(name)
+            if a is not None:
+                h = _sum(a, axis=1) if a.ndim == 2 else a
+                if np.any(np.isfinite(h)):
+                    return h
+        return None
+
+    def total(*names: str) -> float:
+        h = hourly(*names)
+        return nan if h is None else float(_sum(h))
+
+    supplied_h, delivered_h = hourly("unit_heat_mw"), hourly("consumer_heat_mw")
+    loss_h = hourly("heat_loss_mw")
+    f: dict[str, float] = {"hours": float(n), "hours_converged": float(mask.sum())}
+    f["converged_share"] = f["hours_converged"] / n
+    f["heat_delivered_mwh"] = deliv = total("consumer_heat_mw")
+    f["heat_supplied_mwh"] = sup = total("unit_heat_mw")
+    f["heat_demand_mwh"] = total("heat_demand_mw", "consumer_demand_mw")
+    f["unserved_heat_mwh"] = total("unserved_heat_mw")
+    f["heat_loss_mwh"] = total("heat_loss_mw")
+    f["heat_loss_percent"] = f["heat_loss_mwh"] / sup * 100 if sup else nan
+    el = rows("unit_el_mw")
+    f["el_drawn_mwh"] = nan if el is None else float(_sum(np.clip(el, 0.0, None)))
+    f["co2_t"] = total("co2_t", "unit_co2_t")
+    f["co2_g_per_kwh_heat"] = f["co2_t"] * 1e6 / (deliv * 1e3) if deliv else nan
+    f["peak_heat_mw"] = _extreme(supplied_h, np.nanmax)
+    f["min_consumer_t_supply_c"] = _extreme(rows("consumer_t_supply_k"), np.nanmin) - 273.15
+    f["min_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmin)
+    f["max_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmax)
+    f["max_line_loading_percent"] = _extreme(rows("line_loading_percent"), np.nanmax)
+    f["max_trafo_loading_percent"] = _extreme(rows("trafo_loading_percent"), np.nanmax)
+    err = None
+    if supplied_h is not None and delivered_h is not None and loss_h is not None:
+        ok = np.abs(supplied_h) > 1e-9
+        err = np.abs(supplied_h - delivered_h - loss_h)[ok] / np.abs(supplied_h[ok]) * 100
+    f["max_balance_error_percent"] = _extreme(err, np.nanmax)
+    return f
+
+
+_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("hours", "hours", "h", ".0f"), ("hours_converged", "hours converged", "h", ".0f"),
+    ("converged_share", "converged share", "1", ".3f"),
+    ("heat_demand_mwh", "heat demand", "MW h", ".1f"),
+    ("heat_delivered_mwh", "heat delivered", "MW h", ".1f"),
+    ("heat_supplied_mwh", "heat supplied", "MW h", ".1f"),
+    ("unserved_heat_mwh", "heat unserved", "MW h", ".1f"),
+    ("heat_loss_mwh", "heat loss", "MW h", ".1f"), ("heat_loss_percent", "heat loss", "%", ".2f"),
+    ("el_drawn_mwh", "electricity drawn", "MW h", ".1f"), ("co2_t", "CO2", "t", ".1f"),
+    ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh", ".1f"),
+    ("peak_heat_mw", "peak heat", "MW", ".1f"),
+    ("min_consumer_t_supply_c", "min consumer supply temp", "°C", ".1f"),
+    ("min_bus_vm_pu", "min bus voltage", "p.u.", ".4f"),
+    ("max_bus_vm_pu", "max bus voltage", "p.u.", ".4f"),
+    ("max_line_loading_percent", "max line loading", "%", ".1f"),
+    ("max_trafo_loading_percent", "max trafo loading", "%", ".1f"),
+    ("max_balance_error_percent", "max heat balance error", "%", ".3f"),
+)
+
+
+def format_summary(figures: Mapping[str, float], title: str) -> str:
+    """An aligned text table: label, value, unit per row; NaN shown as ``n/a``."""
+    known = {key for key, *_ in _ROWS}
+    rows = [r for r in _ROWS if r[0] in figures]
+    rows += [(k, k, "", ".4g") for k in figures if k not in known]
+    cells = [(label, "n/a" if np.isnan(figures[k]) else format(figures[k], fmt), unit)
+             for k, label, unit, fmt in rows]
+    lw = max((len(c[0]) for c in cells), default=0)
+    vw = max((len(c[1]) for c in cells), default=0)
+    lines = [title, "-" * max(len(title), lw + vw + 8)]
+    lines += [f"{label:<{lw}}  {value:>{vw}} {unit}".rstrip() for label, value, unit in cells]
+    return "\n".join(lines)

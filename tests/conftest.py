@@ -1,0 +1,35 @@
+"""Shared fixtures: the repository root and scenario files written into tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from simulator.config import read_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHUTTERWALD = ROOT / "configs" / "schutterwald.yaml"
+
+
+def schutterwald_raw() -> dict[str, Any]:
+    """The shipped Schutterwald scenario with its relative paths made absolute."""
+    raw = read_yaml(SCHUTTERWALD)
+    raw["district"] = str((SCHUTTERWALD.parent / raw["district"]).resolve())
+    raw["weather"]["file"] = str((SCHUTTERWALD.parent / raw["weather"]["file"]).resolve())
+    return raw
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write a raw scenario mapping to tmp_path/scenario.yaml and return the path."""
+
+    def write(raw: dict[str, Any], name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        return path
+
+    return write

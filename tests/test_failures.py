@@ -1,0 +1,57 @@
+"""Non-convergence is recorded per hour, never papered over with another hour's values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from simulator.api import RunFailed, run
+from simulator.heat import HeatNetwork
+
+from conftest import schutterwald_raw
+
+ROOT_HEAT = "heat.json"
+
+
+def _profiles(tmp_path, raw, hours_mw: list[float]):
+    """A demand profile file giving every consumer the same MW in each hour."""
+    heat = HeatNetwork.from_json(f"{raw['district']}/{ROOT_HEAT}")
+    times = pd.date_range(raw["period"]["start"], periods=len(hours_mw), freq="h")
+    times = times.map(lambda t: t.replace(year=raw["weather"]["source_year"]))
+    frame = pd.DataFrame({name: hours_mw for name in heat.consumer_names}, index=times)
+    frame.index.name = "time"
+    path = tmp_path / "profiles.csv"
+    frame.to_csv(path)
+    return path
+
+
+def test_failed_hour_is_nan_and_flagged_and_neighbours_are_not(tmp_path, write_config):
+    raw = schutterwald_raw()
+    # 1 W on every consumer makes the bidirectional solve fail (PANDAPIPES-FACTS §1)
+    raw["demand"]["profiles"] = str(_profiles(tmp_path, raw, [0.05, 1e-6, 0.05]))
+    raw["demand"]["min_load_fraction"] = 0.0
+    raw["solver"] = {"max_failed_share": 0.5}
+    out = run(write_config(raw), hours=3, output=tmp_path / "f.nc")
+    with xr.open_dataset(out) as ds:
+        assert ds.converged.values.tolist() == [1, 0, 1]
+        assert ds.heat_converged.values.tolist() == [1, 0, 1]
+        bad = ds.isel(time=1)
+        for name in ("unit_heat_mw", "consumer_heat_mw", "junction_t_k", "bus_vm_pu",
+                     "heat_loss_mw", "co2_t"):
+            assert np.isnan(bad[name]).all(), name
+        # inputs of the failed hour are still known and recorded
+        assert float(bad.consumer_demand_mw.sum()) == pytest.approx(44e-6)
+        assert np.isfinite(ds.junction_t_k.isel(time=2)).all()
+
+
+def test_run_fails_loudly_and_writes_nothing_when_too_many_hours_fail(tmp_path, write_config):
+    raw = schutterwald_raw()
+    raw["demand"]["profiles"] = str(_profiles(tmp_path, raw, [1e-6, 1e-6]))
+    raw["demand"]["min_load_fraction"] = 0.0
+    out = tmp_path / "never.nc"
+    with pytest.raises(RunFailed, match="failed to converge"):
+        run(write_config(raw), hours=2, output=out)
+    assert not out.exists()
+    assert list(tmp_path.glob(".*tmp*")) == []
