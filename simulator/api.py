@@ -58,6 +58,18 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
     }
 
 
+def geometry_coords(district: District) -> dict[str, tuple[str, Any, dict[str, str]]]:
+    """Positions and connectivity of the network elements, as auxiliary cube coordinates."""
+    out = {}
+    for name, (dim, values) in {**district.heat.geometry(), **district.grid.geometry()}.items():
+        what = "position" if name.endswith(("_x", "_y")) else "connected element"
+        attrs = {"long_name": f"{name.replace('_', ' ')} ({what})"}
+        if what == "position":
+            attrs["units"] = "1"  # the network file's own coordinate system
+        out[name] = (dim, values, attrs)
+    return out
+
+
 def simulate_scenario(
     scenario: Scenario, district: District, hours: int | None = None
 ) -> tuple[Recorder, dict[str, str]]:
@@ -104,7 +116,7 @@ def run(
             f"(limit solver.max_failed_share = {scenario.solver.max_failed_share:.1%}); "
             "no cube written"
         )
-    ds = recorder.to_dataset(attrs)
+    ds = recorder.to_dataset(attrs).assign_coords(geometry_coords(district))
     path = Path(output) if output is not None else RESULTS_DIR / f"{scenario.name}.nc"
     write_cube(ds, path)
     return path

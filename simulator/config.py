@@ -155,6 +155,20 @@ class GridIntensityFile(_Model):
     column: str = "g_per_kwh"
 
 
+class HourlyFile(_Model):
+    """A column of an hourly CSV file (``time`` in UTC)."""
+
+    file: Path
+    time_column: str = "time"
+    column: str
+
+
+class ElectricLoad(_Model):
+    """Hourly multiplier (1) of the background loads stored in the district's electric.json."""
+
+    scale: float | HourlyFile = 1.0
+
+
 class Carbon(_Model):
     """Grid intensity (g CO2 per kWh, constant or hourly file) and fuel-factor overrides."""
 
@@ -184,6 +198,7 @@ class Scenario(_Model):
     pumps: list[Pump] = Field(default_factory=list)
     dispatch: Dispatch = Dispatch()
     carbon: Carbon = Carbon()
+    electric_load: ElectricLoad = ElectricLoad()
     solver: Solver = Solver()
 
     @model_validator(mode="after")
@@ -208,7 +223,11 @@ _PATH_KEYS = (
     ("weather", "file"),
     ("demand", "profiles"),
     ("carbon", "grid_intensity_g_per_kwh", "file"),
+    ("electric_load", "scale", "file"),
 )
+
+
+_UNION_TAGS = {"heat_pump", "electric_boiler", "boiler", "float", "GridIntensityFile", "HourlyFile"}
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -216,7 +235,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("heat_pump", "electric_boiler", "boiler", "float", "GridIntensityFile"):
+        elif part in _UNION_TAGS:
             continue  # pydantic union tags: not keys the user wrote
         else:
             out += ("." if out else "") + str(part)
@@ -296,6 +315,8 @@ def _path_values(scenario: Scenario) -> list[tuple[tuple[str, ...], Path]]:
     grid = scenario.carbon.grid_intensity_g_per_kwh
     if isinstance(grid, GridIntensityFile):
         out.append((("carbon", "grid_intensity_g_per_kwh", "file"), grid.file))
+    if isinstance(scenario.electric_load.scale, HourlyFile):
+        out.append((("electric_load", "scale", "file"), scenario.electric_load.scale.file))
     return out
 
 

@@ -136,7 +136,10 @@ class CoupledStep:
             emissions_t(input_mw, factor),
             emissions_t(pump_mw, grid_t_per_mwh(intensity)),
         ])
-        grid = self._grid.step(el_mw[np.concatenate([self._electric, np.ones(len(pump_mw), bool)])])
+        grid = self._grid.step(
+            el_mw[np.concatenate([self._electric, np.ones(len(pump_mw), bool)])],
+            background_scale=float(self._inputs.electric_load_scale[h]),
+        )
         delivered_mw = float(state.consumer_q_w.sum() * 1e-6)
         return {
             "unit_heat_mw": np.concatenate([heat_mw, np.zeros(len(pump_mw))]),

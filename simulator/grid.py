@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandapower
+import pandas as pd
 
-from simulator.naming import unique_names
+from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapower").setLevel(logging.ERROR)
 
@@ -62,6 +63,21 @@ class ElectricGrid:
     @property
     def trafo_names(self) -> list[str]:
         return unique_names(self._net.trafo, "trafo_")
+
+    def geometry(self) -> dict[str, tuple[str, list]]:
+        """Auxiliary cube coordinates: bus positions and the ends of lines and transformers."""
+        net = self._net
+        buses = dict(zip(net.bus.index, self.bus_names, strict=True))
+        geo = net.bus["geo"] if "geo" in net.bus else pd.Series(None, net.bus.index)
+        x, y = point_xy(geo)
+        return {
+            "bus_x": ("bus", x),
+            "bus_y": ("bus", y),
+            "line_from_bus": ("line", [buses[b] for b in net.line["from_bus"]]),
+            "line_to_bus": ("line", [buses[b] for b in net.line["to_bus"]]),
+            "trafo_hv_bus": ("trafo", [buses[b] for b in net.trafo["hv_bus"]]),
+            "trafo_lv_bus": ("trafo", [buses[b] for b in net.trafo["lv_bus"]]),
+        }
 
     def attach(self, names: list[str], buses: list[str]) -> None:
         """Create one load per simulator consumer of electricity, ``names[i]`` at ``buses[i]``."""

@@ -31,7 +31,7 @@ import pandapipes
 import pandas as pd
 from pandapipes.pf.pipeflow_setup import PipeflowNotConverged
 
-from simulator.naming import unique_names
+from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
 
@@ -156,6 +156,22 @@ class HeatNetwork:
     def plant_names(self) -> list[str]:
         """Slack plant first, then the fixed-flow plants."""
         return [self.slack_plant_name, *self.fixed_plant_names]
+
+    def geometry(self) -> dict[str, tuple[str, list]]:
+        """Auxiliary cube coordinates: junction positions and the ends of pipes and consumers."""
+        net = self._net
+        junctions = dict(zip(net.junction.index, self.junction_names, strict=True))
+        geo = net.junction["geo"] if "geo" in net.junction else pd.Series(None, net.junction.index)
+        x, y = point_xy(geo)
+        return {
+            "junction_x": ("junction", x),
+            "junction_y": ("junction", y),
+            "pipe_from_junction": ("pipe", [junctions[j] for j in net.pipe["from_junction"]]),
+            "pipe_to_junction": ("pipe", [junctions[j] for j in net.pipe["to_junction"]]),
+            "consumer_junction": (
+                "consumer", [junctions[j] for j in net.heat_consumer["from_junction"]]
+            ),
+        }
 
     @property
     def consumer_design_w(self) -> np.ndarray:

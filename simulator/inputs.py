@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.config import ConfigError, GridIntensityFile, Scenario
+from simulator.config import ConfigError, GridIntensityFile, HourlyFile, Scenario
 from simulator.profiles import C_TO_K, demand_fraction, ground_temperature_c, supply_temperature_c
 from simulator.weather import Period, align, read_series, source_times
 
@@ -24,6 +24,7 @@ class HourlyInputs:
     t_return_k: float  # consumer return temperature (K)
     t_ground_k: np.ndarray  # soil temperature at the pipes (K)
     grid_intensity_g_per_kwh: np.ndarray  # CO2 intensity of grid electricity (g per kWh)
+    electric_load_scale: np.ndarray  # multiplier of the grid's background loads (1)
     filled_values: int  # NaNs filled by interpolation in the input files
 
 
@@ -74,6 +75,14 @@ def build_inputs(
         intensity = values[:, 0]
     else:
         intensity = np.full(period.hours, float(grid))
+    scale = scenario.electric_load.scale
+    filled_load = 0
+    if isinstance(scale, HourlyFile):
+        series = read_series(scale.file, scale.time_column, [scale.column], "electric_load.scale")
+        values, filled_load = align(series, times, scale.file, "electric_load.scale")
+        load_scale = values[:, 0]
+    else:
+        load_scale = np.full(period.hours, float(scale))
     g = scenario.ground
     day = pd.DatetimeIndex(period.time).dayofyear.to_numpy()
     return HourlyInputs(
@@ -84,5 +93,6 @@ def build_inputs(
         t_return_k=scenario.supply_temperature.return_c + C_TO_K,
         t_ground_k=ground_temperature_c(day, g.mean_c, g.amplitude_k, g.coldest_day) + C_TO_K,
         grid_intensity_g_per_kwh=intensity,
-        filled_values=filled + filled_profiles + filled_grid,
+        electric_load_scale=load_scale,
+        filled_values=filled + filled_profiles + filled_grid + filled_load,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 
@@ -18,3 +20,15 @@ def unique_names(table: pd.DataFrame, prefix: str) -> list[str]:
     ]
     counts = pd.Series(base, dtype=object).value_counts()
     return [b if counts[b] == 1 else f"{b}@{i}" for b, i in zip(base, table.index, strict=True)]
+
+
+def point_xy(geo: pd.Series) -> tuple[list[float], list[float]]:
+    """x and y of GeoJSON points (a ``geo`` column of dicts or JSON strings); NaN if absent."""
+    xs, ys = [], []
+    for value in geo:
+        point = json.loads(value) if isinstance(value, str) else value
+        coords = point.get("coordinates") if isinstance(point, dict) else None
+        ok = isinstance(coords, list | tuple) and len(coords) >= 2
+        xs.append(float(coords[0]) if ok else float("nan"))
+        ys.append(float(coords[1]) if ok else float("nan"))
+    return xs, ys

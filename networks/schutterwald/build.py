@@ -178,12 +178,25 @@ def tune_plift(net: pps.pandapipesNet) -> float:
     return new
 
 
+def lon_lat_geo(net: pps.pandapipesNet) -> None:
+    """Rewrite junction points as GeoJSON [lon, lat]; the source stores [lat, lon]."""
+
+    def swap(point: object) -> object:
+        if isinstance(point, dict) and len(point.get("coordinates", ())) >= 2:
+            lat, lon = point["coordinates"][:2]
+            return {"type": "Point", "coordinates": [lon, lat]}
+        return point
+
+    net.junction["geo"] = [swap(p) for p in net.junction["geo"]]
+
+
 def build_heat() -> pps.pandapipesNet:
     """Schutterwald heat network sized for 90/45 °C at the -12 °C design point."""
     net = schutterwald_heat()
     pps.toolbox.clear_result_tables(net)
     pps.toolbox.remove_empty_components(net)
     configure_consumers(net)
+    lon_lat_geo(net)
     add_isoplus_types(net)
     pump = net.circ_pump_pressure.iloc[0]
     size_pipes(net, design_pipe_flows(net, int(pump.flow_junction), int(pump.return_junction)))
