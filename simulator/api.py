@@ -55,6 +55,12 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "created_utc": now,
         "history": f"{now} districtsim run by {getpass.getuser()}: {' '.join(sys.argv)}",
         "comment": f"{filled} missing input values were filled by linear interpolation in time",
+        "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
+                                 else f"{scenario.carbon.target_g_per_kwh:g}"),
+        "co2_accounting": (
+            "unit_co2_t: fuel CO2 by factor (biogenic 0), CHP split by "
+            f"'{scenario.carbon.chp_allocation}' allocation, electricity at the hourly grid "
+            "intensity; co2_t = sum over units"),
     }
 
 
@@ -86,7 +92,7 @@ def simulate_scenario(
         "line": district.grid.line_names,
         "trafo": district.grid.trafo_names,
     })
-    simulate(step, len(inputs.time), recorder.record, len(step.units))
+    simulate(step, len(inputs.time), recorder.record, step.n_scenario_units)
     return recorder, _attrs(scenario, inputs.filled_values)
 
 

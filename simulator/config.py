@@ -11,10 +11,23 @@ import copy
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulator.carbon import FUEL_EUR_PER_MWH, FUEL_T_PER_TJ
+from simulator.config_units import (  # noqa: F401 - re-exported: the config room's public names
+    UNION_TAGS,
+    BoilerUnit,
+    ChpUnit,
+    ElectricBoilerUnit,
+    HeatPumpUnit,
+    HourlyFile,
+    StorageUnit,
+    Unit,
+    WasteHeatUnit,
+)
 
 
 class ConfigError(Exception):
@@ -97,43 +110,6 @@ class Ground(_Model):
     coldest_day: int = Field(45, ge=1, le=366)
 
 
-class _Unit(_Model):
-    name: str = Field(min_length=1)
-    heat_mw: float = Field(gt=0.0, description="maximum heat output (MW)")
-    plant: str | None = None
-    min_load_fraction: float = Field(0.0, ge=0.0, le=1.0)
-
-
-class HeatPumpUnit(_Unit):
-    """Electric heat pump; COP = carnot_efficiency * T_sink / (T_sink - T_source)."""
-
-    type: Literal["heat_pump"]
-    bus: str
-    t_source_c: float
-    carnot_efficiency: float = Field(0.5, gt=0.0, le=1.0)
-    cop_min: float = Field(1.0, ge=1.0)
-    cop_max: float = Field(8.0, gt=1.0)
-
-
-class ElectricBoilerUnit(_Unit):
-    """Electric (resistive or electrode) boiler."""
-
-    type: Literal["electric_boiler"]
-    bus: str
-    efficiency: float = Field(0.99, gt=0.0, le=1.0)
-
-
-class BoilerUnit(_Unit):
-    """Fuel-fired boiler; efficiency on lower heating value (can exceed 1 with condensing)."""
-
-    type: Literal["boiler"]
-    fuel: str
-    efficiency: float = Field(0.9, gt=0.0, le=1.2)
-
-
-Unit = Annotated[HeatPumpUnit | ElectricBoilerUnit | BoilerUnit, Field(discriminator="type")]
-
-
 class Pump(_Model):
     """Electricity of a plant's circulation pump: P = mdot * plift / (rho * efficiency)."""
 
@@ -143,24 +119,33 @@ class Pump(_Model):
 
 
 class Dispatch(_Model):
-    """Merit order: ``co2`` sorts units by marginal CO2 per MW h of heat; ``listed`` keeps order."""
+    """Merit order over the units: by marginal CO2 (t per MW h of heat), by marginal cost
+    (EUR per MW h of heat, from ``prices``) or as listed. Must-run units come first.
+
+    Storage charges from units cheaper than its value and discharges instead of dearer ones;
+    its value is the mean marginal value of serving demand in a window of
+    ``storage_window_h`` hours around the hour (a perfect day-ahead forecast), and
+    ``storage_spread`` is the relative margin kept between charging and discharging.
+    """
 
     policy: Literal["merit_order"] = "merit_order"
-    order_by: Literal["co2", "listed"] = "co2"
+    order_by: Literal["co2", "cost", "listed"] = "co2"
+    storage_window_h: int = Field(48, ge=2, le=8760)
+    storage_spread: float = Field(0.1, ge=0.0, le=1.0)
 
 
-class GridIntensityFile(_Model):
-    file: Path
-    time_column: str = "time"
+class Prices(_Model):
+    """Prices for the cost merit order: EUR per MW h of fuel or electricity, EUR per t CO2."""
+
+    electricity_eur_per_mwh: float | HourlyFile = 50.0
+    fuel_eur_per_mwh: dict[str, float] = Field(default_factory=dict)
+    co2_eur_per_t: float = Field(0.0, ge=0.0)
+
+
+class GridIntensityFile(HourlyFile):
+    """Hourly grid CO2 intensity (g CO2 per kWh) from a CSV column."""
+
     column: str = "g_per_kwh"
-
-
-class HourlyFile(_Model):
-    """A column of an hourly CSV file (``time`` in UTC)."""
-
-    file: Path
-    time_column: str = "time"
-    column: str
 
 
 class ElectricLoad(_Model):
@@ -170,10 +155,20 @@ class ElectricLoad(_Model):
 
 
 class Carbon(_Model):
-    """Grid intensity (g CO2 per kWh, constant or hourly file) and fuel-factor overrides."""
+    """CO2 accounting.
+
+    Grid electricity at an intensity (g CO2 per kWh, constant or hourly file), fuels by factor
+    (t CO2 per TJ; overrides of ``simulator.carbon.FUEL_T_PER_TJ``). A CHP's emissions are
+    split between heat and power by ``chp_allocation``: ``efficiency`` (the benefit-sharing
+    method with reference efficiencies 0.9 heat / 0.39 power), ``energy`` (by output) or
+    ``heat`` (all to heat). ``target_g_per_kwh``: the heat intensity that counts as carbon
+    neutral for this scenario (the summary says whether it is met).
+    """
 
     grid_intensity_g_per_kwh: float | GridIntensityFile = 50.0
     fuel_t_per_tj: dict[str, float] = Field(default_factory=dict)
+    chp_allocation: Literal["efficiency", "energy", "heat"] = "efficiency"
+    target_g_per_kwh: float | None = Field(None, ge=0.0)
 
 
 class Solver(_Model):
@@ -198,6 +193,7 @@ class Scenario(_Model):
     pumps: list[Pump] = Field(default_factory=list)
     dispatch: Dispatch = Dispatch()
     carbon: Carbon = Carbon()
+    prices: Prices = Prices()
     electric_load: ElectricLoad = ElectricLoad()
     solver: Solver = Solver()
 
@@ -218,16 +214,8 @@ class Scenario(_Model):
         return hashlib.sha256(self.to_yaml().encode()).hexdigest()
 
 
-_PATH_KEYS = (
-    ("district",),
-    ("weather", "file"),
-    ("demand", "profiles"),
-    ("carbon", "grid_intensity_g_per_kwh", "file"),
-    ("electric_load", "scale", "file"),
-)
-
-
-_UNION_TAGS = {"heat_pump", "electric_boiler", "boiler", "float", "GridIntensityFile", "HourlyFile"}
+#: Keys whose string values are paths, resolved against the YAML file's directory.
+_PATH_KEYS = {"district", "file", "profiles"}
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -235,20 +223,36 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in _UNION_TAGS:
+        elif part in UNION_TAGS:
             continue  # pydantic union tags: not keys the user wrote
         else:
             out += ("." if out else "") + str(part)
     return out or "(top level)"
 
 
-def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
-    for keys in _PATH_KEYS:
-        node: Any = raw
-        for key in keys[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict) and isinstance(node.get(keys[-1]), str):
-            node[keys[-1]] = str((base / node[keys[-1]]).resolve())
+def _resolve_paths(node: Any, base: Path) -> None:
+    """Make every path value (keys in ``_PATH_KEYS``) absolute, in place, at any depth."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+        node, list) else ()
+    for key, value in list(items):
+        if key in _PATH_KEYS and isinstance(value, str):
+            node[key] = str((base / value).resolve())
+        else:
+            _resolve_paths(value, base)
+
+
+def _path_values(node: Any, loc: str = "") -> list[tuple[str, str]]:
+    """(dotted key, path) of every path value in a dumped scenario."""
+    out: list[tuple[str, str]] = []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+        node, list) else ()
+    for key, value in items:
+        where = f"{loc}[{key}]" if isinstance(key, int) else f"{loc}.{key}" if loc else key
+        if key in _PATH_KEYS and isinstance(value, str):
+            out.append((where, value))
+        else:
+            out.extend(_path_values(value, where))
+    return out
 
 
 def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -296,28 +300,30 @@ def parse_scenario(raw: dict[str, Any], path: Path) -> Scenario:
         ]
         raise ConfigError(problems) from None
     missing = [
-        f"{path}: {'.'.join(keys)}: file or folder not found: {value}"
-        for keys, value in _path_values(scenario)
+        f"{path}: {key}: file or folder not found: {value}"
+        for key, value in _path_values(scenario.model_dump(mode="json"))
         if not Path(value).exists()
     ]
-    if missing:
-        raise ConfigError(missing)
+    problems = missing + _semantic_problems(scenario, path)
+    if problems:
+        raise ConfigError(problems)
     return scenario
 
 
-def _path_values(scenario: Scenario) -> list[tuple[tuple[str, ...], Path]]:
-    out: list[tuple[tuple[str, ...], Path]] = [
-        (("district",), scenario.district),
-        (("weather", "file"), scenario.weather.file),
-    ]
-    if scenario.demand.profiles is not None:
-        out.append((("demand", "profiles"), scenario.demand.profiles))
-    grid = scenario.carbon.grid_intensity_g_per_kwh
-    if isinstance(grid, GridIntensityFile):
-        out.append((("carbon", "grid_intensity_g_per_kwh", "file"), grid.file))
-    if isinstance(scenario.electric_load.scale, HourlyFile):
-        out.append((("electric_load", "scale", "file"), scenario.electric_load.scale.file))
-    return out
+def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
+    """Cross-field checks with precise keys: fuels and their prices must be known."""
+    factors = {**FUEL_T_PER_TJ, **scenario.carbon.fuel_t_per_tj}
+    prices = {**FUEL_EUR_PER_MWH, **scenario.prices.fuel_eur_per_mwh}
+    problems = []
+    for i, unit in enumerate(scenario.units):
+        fuel = getattr(unit, "fuel", None)
+        if fuel is not None and fuel not in factors:
+            problems.append(f"{path}: units[{i}].fuel: unknown fuel '{fuel}' (known: "
+                            f"{', '.join(sorted(factors))}; add it under carbon.fuel_t_per_tj)")
+        elif fuel is not None and fuel not in prices and scenario.dispatch.order_by == "cost":
+            problems.append(f"{path}: units[{i}].fuel: no price for '{fuel}' "
+                            "(add it under prices.fuel_eur_per_mwh)")
+    return problems
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

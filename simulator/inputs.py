@@ -8,8 +8,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulator.config import ConfigError, GridIntensityFile, HourlyFile, Scenario
-from simulator.profiles import C_TO_K, demand_fraction, ground_temperature_c, supply_temperature_c
+from simulator.config import (
+    ConfigError,
+    HeatPumpUnit,
+    HourlyFile,
+    Scenario,
+    StorageUnit,
+    Unit,
+    WasteHeatUnit,
+)
+from simulator.config_units import SOURCE_SEASONAL
+from simulator.profiles import (
+    C_TO_K,
+    demand_fraction,
+    ground_temperature_c,
+    seasonal_c,
+    supply_temperature_c,
+)
 from simulator.weather import Period, align, read_series, source_times
 
 
@@ -25,6 +40,9 @@ class HourlyInputs:
     t_ground_k: np.ndarray  # soil temperature at the pipes (K)
     grid_intensity_g_per_kwh: np.ndarray  # CO2 intensity of grid electricity (g per kWh)
     electric_load_scale: np.ndarray  # multiplier of the grid's background loads (1)
+    electricity_eur_per_mwh: np.ndarray  # electricity price (EUR per MW h)
+    unit_t_source_k: np.ndarray  # (hours, units) heat-source temperature (K), NaN if none
+    unit_availability: np.ndarray  # (hours, units) share of capacity available (1)
     filled_values: int  # NaNs filled by interpolation in the input files
 
 
@@ -48,6 +66,31 @@ def _consumer_profiles(
     return dict(zip(columns[1:], values.T, strict=True)), filled
 
 
+def _hourly_value(
+    value: float | HourlyFile, times: pd.DatetimeIndex, label: str
+) -> tuple[np.ndarray, int]:
+    """A constant or an hourly file column, aligned to the simulated hours."""
+    if isinstance(value, HourlyFile):
+        series = read_series(value.file, value.time_column, [value.column], label)
+        values, filled = align(series, times, value.file, label)
+        return values[:, 0], filled
+    return np.full(len(times), float(value)), 0
+
+
+def source_temperature_c(unit: Unit, t_air_c: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Hourly heat-source temperature of a unit (°C); NaN for units without a source."""
+    if isinstance(unit, WasteHeatUnit):
+        return np.full(len(t_air_c), unit.t_source_c)
+    if not isinstance(unit, HeatPumpUnit):
+        return np.full(len(t_air_c), np.nan)
+    if unit.source == "air":
+        return np.asarray(t_air_c, dtype=float)
+    if unit.source in ("constant", "data_centre"):
+        return np.full(len(t_air_c), float(unit.t_source_c))  # type: ignore[arg-type]
+    s = unit.seasonal or SOURCE_SEASONAL[unit.source]
+    return seasonal_c(day, s.mean_c, s.amplitude_k, s.warmest_day)
+
+
 def build_inputs(
     scenario: Scenario, consumer_names: list[str], consumer_design_w: np.ndarray,
     hours: int | None = None,
@@ -67,24 +110,24 @@ def build_inputs(
     for j, name in enumerate(consumer_names):
         if name in profiles:
             demand_mw[:, j] = profiles[name]
-    grid = scenario.carbon.grid_intensity_g_per_kwh
-    filled_grid = 0
-    if isinstance(grid, GridIntensityFile):
-        series = read_series(grid.file, grid.time_column, [grid.column], "carbon.grid_intensity")
-        values, filled_grid = align(series, times, grid.file, "carbon.grid_intensity")
-        intensity = values[:, 0]
-    else:
-        intensity = np.full(period.hours, float(grid))
-    scale = scenario.electric_load.scale
-    filled_load = 0
-    if isinstance(scale, HourlyFile):
-        series = read_series(scale.file, scale.time_column, [scale.column], "electric_load.scale")
-        values, filled_load = align(series, times, scale.file, "electric_load.scale")
-        load_scale = values[:, 0]
-    else:
-        load_scale = np.full(period.hours, float(scale))
-    g = scenario.ground
+    intensity, filled_grid = _hourly_value(
+        scenario.carbon.grid_intensity_g_per_kwh, times, "carbon.grid_intensity_g_per_kwh")
+    load_scale, filled_load = _hourly_value(
+        scenario.electric_load.scale, times, "electric_load.scale")
+    price, filled_price = _hourly_value(
+        scenario.prices.electricity_eur_per_mwh, times, "prices.electricity_eur_per_mwh")
     day = pd.DatetimeIndex(period.time).dayofyear.to_numpy()
+    producers = [u for u in scenario.units if not isinstance(u, StorageUnit)]
+    availability = np.ones((period.hours, len(producers)))
+    filled_units = 0
+    for j, unit in enumerate(producers):
+        availability[:, j], filled = _hourly_value(unit.availability, times,
+                                                   f"units.{unit.name}.availability")
+        filled_units += filled
+    t_source_c = np.column_stack(
+        [source_temperature_c(u, t_air_c, day) for u in producers]
+    ) if producers else np.zeros((period.hours, 0))
+    g = scenario.ground
     return HourlyInputs(
         time=period.time,
         t_air_k=t_air_c + C_TO_K,
@@ -94,5 +137,9 @@ def build_inputs(
         t_ground_k=ground_temperature_c(day, g.mean_c, g.amplitude_k, g.coldest_day) + C_TO_K,
         grid_intensity_g_per_kwh=intensity,
         electric_load_scale=load_scale,
-        filled_values=filled + filled_profiles + filled_grid + filled_load,
+        electricity_eur_per_mwh=price,
+        unit_t_source_k=t_source_c + C_TO_K,
+        unit_availability=np.clip(availability, 0.0, 1.0),
+        filled_values=filled + filled_profiles + filled_grid + filled_load + filled_price
+        + filled_units,
     )

@@ -80,3 +80,10 @@ def carnot_cop(
     t_sink_k = np.asarray(t_sink_k, dtype=float)
     lift_k = np.maximum(t_sink_k - np.asarray(t_source_k, dtype=float), 1e-6)
     return np.clip(carnot_efficiency * t_sink_k / lift_k, cop_min, cop_max)
+
+
+def seasonal_c(day_of_year: np.ndarray, mean_c: float, amplitude_k: float,
+               warmest_day: int) -> np.ndarray:
+    """Annual sinusoid (°C) peaking on ``warmest_day``: sea, waste-water or ground sources."""
+    phase = 2.0 * np.pi * (np.asarray(day_of_year, dtype=float) - warmest_day) / 365.25
+    return mean_c + amplitude_k * np.cos(phase)

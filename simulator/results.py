@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from simulator.summary import format_summary, summarize
+
 __all__ = [
     "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "encoding_for", "format_summary",
     "open_results", "summarize", "write_cube",
@@ -56,11 +58,13 @@ VARIABLES: tuple[Variable, ...] = (
     _v("unit_heat_mw", "unit", "MW", "heat into the network (storage: discharge +, charge -)"),
     _v("unit_el_mw", "unit", "MW", "electric power drawn (+) or fed in (-)"),
     _v("unit_fuel_mw", "unit", "MW", "fuel input"),
-    _v("unit_co2_t", "unit", "t", "CO2 emitted in the hour (direct fuel + grid electricity)"),
+    _v("unit_co2_t", "unit", "t",
+       "CO2 of the hour attributed to heat (fuel, CHP share, grid electricity)"),
     _v("unit_cop", "unit", "1", "heat-pump coefficient of performance"),
-    _v("storage_energy_mwh", "unit", "MW h", "energy stored"),
-    _v("unit_available", "unit", "1", "unit in service",
-       flag_meanings="out_of_service available"),
+    _v("unit_t_source_k", "unit", "K", "heat-source temperature (heat pumps, waste heat)"),
+    _v("storage_energy_mwh", "unit", "MW h", "energy stored at the end of the hour"),
+    _v("storage_loss_mwh", "unit", "MW h", "standing heat loss of a store in the hour"),
+    _v("unit_available", "unit", "1", "share of the unit's capacity available"),
     _v("consumer_demand_mw", "consumer", "MW", "heat demanded by the consumer"),
     _v("consumer_heat_mw", "consumer", "MW", "heat delivered to the consumer"),
     _v("consumer_t_supply_k", "consumer", "K", "supply temperature arriving at the consumer"),
@@ -77,11 +81,12 @@ VARIABLES: tuple[Variable, ...] = (
     _v("unserved_heat_mw", None, "MW", "heat demand not served"),
     _v("grid_import_mw", None, "MW", "power imported from the external grid"),
     _v("grid_co2_intensity", None, "g kW-1 h-1", "CO2 intensity of grid electricity"),
-    _v("co2_t", None, "t", "district CO2 emitted in the hour"),
+    _v("co2_t", None, "t", "district CO2 of the hour attributed to heat"),
+    _v("chp_power_co2_t", None, "t", "CHP CO2 allocated to electricity (not in co2_t)"),
     _v("t_air_k", None, "K", "outdoor air temperature", standard_name="air_temperature"),
     _v("t_ground_k", None, "K", "ground temperature"),
     _v("t_supply_k", None, "K", "plant supply temperature set-point"),
-    _v("heat_iterations", None, "1", "heat/grid coupling iterations"),
+    _v("heat_iterations", None, "1", "pandapipes bidirectional iterations of the last solve"),
     _v("converged", None, "1", "both networks converged and the hour was accepted", **_CONV),
     _v("heat_converged", None, "1", "heat network converged", **_CONV),
     _v("grid_converged", None, "1", "electric grid converged", **_CONV),
@@ -255,114 +260,3 @@ def open_results(path: str | os.PathLike[str]) -> xr.Dataset:
             coord = ("scenario", _parameter_coord(values), {"long_name": key})
             ds = ds.assign_coords({key.replace(".", "__"): coord})
     return ds
-
-
-def _values(ds: xr.Dataset, name: str) -> np.ndarray | None:
-    """``name`` as a (time[, element]) float array, or None when absent."""
-    if name not in ds:
-        return None
-    da = ds[name]
-    return da.transpose("time", *(d for d in da.dims if d != "time")).to_numpy().astype(float)
-
-
-def _sum(a: np.ndarray, axis: int | None = None) -> Any:
-    """nansum that gives NaN where every value is NaN (nothing recorded, or no elements)."""
-    return np.where(np.all(np.isnan(a), axis=axis), np.nan, np.nansum(a, axis=axis))
-
-
-def _extreme(a: np.ndarray | None, fn: Any) -> float:
-    if a is None or not np.any(np.isfinite(a)):
-        return float("nan")
-    return float(fn(a))
-
-
-def summarize(ds: xr.Dataset) -> dict[str, float]:
-    """Period figures (MW h, t, MW, °C, percent, per unit) over converged hours, 1 h per step.
-
-    Element variables are summed over elements hour by hour; absent variables or dims give NaN.
-    """
-    if "scenario" in ds.dims:
-        raise ValueError("summarize takes one scenario; select one with ds.sel(scenario=...)")
-    n = ds.sizes["time"]
-    conv = _values(ds, "converged")
-    mask = np.ones(n, bool) if conv is None else np.nan_to_num(conv) == 1
-    nan = float("nan")
-
-    def rows(name: str) -> np.ndarray | None:
-        a = _values(ds, name)
-        return None if a is None else a[mask]
-
-    def hourly(*names: str) -> np.ndarray | None:
-        """Hourly totals (MW) of the first of ``names`` that holds any recorded value."""
-        for name in names:
-            a = rows(name)
-            if a is not None:
-                h = _sum(a, axis=1) if a.ndim == 2 else a
-                if np.any(np.isfinite(h)):
-                    return h
-        return None
-
-    def total(*names: str) -> float:
-        h = hourly(*names)
-        return nan if h is None else float(_sum(h))
-
-    supplied_h, delivered_h = hourly("unit_heat_mw"), hourly("consumer_heat_mw")
-    loss_h = hourly("heat_loss_mw")
-    f: dict[str, float] = {"hours": float(n), "hours_converged": float(mask.sum())}
-    f["converged_share"] = f["hours_converged"] / n
-    f["heat_delivered_mwh"] = deliv = total("consumer_heat_mw")
-    f["heat_supplied_mwh"] = sup = total("unit_heat_mw")
-    f["heat_demand_mwh"] = total("heat_demand_mw", "consumer_demand_mw")
-    f["unserved_heat_mwh"] = total("unserved_heat_mw")
-    f["heat_loss_mwh"] = total("heat_loss_mw")
-    f["heat_loss_percent"] = f["heat_loss_mwh"] / sup * 100 if sup else nan
-    el = rows("unit_el_mw")
-    f["el_drawn_mwh"] = nan if el is None else float(_sum(np.clip(el, 0.0, None)))
-    f["co2_t"] = total("co2_t", "unit_co2_t")
-    f["co2_g_per_kwh_heat"] = f["co2_t"] * 1e6 / (deliv * 1e3) if deliv else nan
-    f["peak_heat_mw"] = _extreme(supplied_h, np.nanmax)
-    f["min_consumer_t_supply_c"] = _extreme(rows("consumer_t_supply_k"), np.nanmin) - 273.15
-    f["min_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmin)
-    f["max_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmax)
-    f["max_line_loading_percent"] = _extreme(rows("line_loading_percent"), np.nanmax)
-    f["max_trafo_loading_percent"] = _extreme(rows("trafo_loading_percent"), np.nanmax)
-    err = None
-    if supplied_h is not None and delivered_h is not None and loss_h is not None:
-        ok = np.abs(supplied_h) > 1e-9
-        err = np.abs(supplied_h - delivered_h - loss_h)[ok] / np.abs(supplied_h[ok]) * 100
-    f["max_balance_error_percent"] = _extreme(err, np.nanmax)
-    return f
-
-
-_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    ("hours", "hours", "h", ".0f"), ("hours_converged", "hours converged", "h", ".0f"),
-    ("converged_share", "converged share", "1", ".3f"),
-    ("heat_demand_mwh", "heat demand", "MW h", ".1f"),
-    ("heat_delivered_mwh", "heat delivered", "MW h", ".1f"),
-    ("heat_supplied_mwh", "heat supplied", "MW h", ".1f"),
-    ("unserved_heat_mwh", "heat unserved", "MW h", ".1f"),
-    ("heat_loss_mwh", "heat loss", "MW h", ".1f"), ("heat_loss_percent", "heat loss", "%", ".2f"),
-    ("el_drawn_mwh", "electricity drawn", "MW h", ".1f"), ("co2_t", "CO2", "t", ".1f"),
-    ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh", ".1f"),
-    ("peak_heat_mw", "peak heat", "MW", ".1f"),
-    ("min_consumer_t_supply_c", "min consumer supply temp", "°C", ".1f"),
-    ("min_bus_vm_pu", "min bus voltage", "p.u.", ".4f"),
-    ("max_bus_vm_pu", "max bus voltage", "p.u.", ".4f"),
-    ("max_line_loading_percent", "max line loading", "%", ".1f"),
-    ("max_trafo_loading_percent", "max trafo loading", "%", ".1f"),
-    ("max_balance_error_percent", "max heat balance error", "%", ".3f"),
-)
-
-
-def format_summary(figures: Mapping[str, float], title: str) -> str:
-    """An aligned text table: label, value, unit per row; NaN shown as ``n/a``."""
-    known = {key for key, *_ in _ROWS}
-    rows = [r for r in _ROWS if r[0] in figures]
-    rows += [(k, k, "", ".4g") for k in figures if k not in known]
-    cells = [(label, "n/a" if np.isnan(figures[k]) else format(figures[k], fmt), unit)
-             for k, label, unit, fmt in rows]
-    lw = max((len(c[0]) for c in cells), default=0)
-    vw = max((len(c[1]) for c in cells), default=0)
-    lines = [title, "-" * max(len(title), lw + vw + 8)]
-    lines += [f"{label:<{lw}}  {value:>{vw}} {unit}".rstrip() for label, value, unit in cells]
-    return "\n".join(lines)

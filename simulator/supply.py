@@ -1,13 +1,14 @@
-"""Supply units: what each consumes to deliver heat.
+"""Supply units: what each consumes or produces per MW of heat, hour by hour.
 
-A unit is described by its carrier (what it consumes: ``electricity`` or a fuel) and the input
-it needs per MW of heat at a given supply temperature. The physics are the pure functions of
-:mod:`simulator.profiles`; the classes here only hold parameters.
+A unit is described per MW of heat by its fuel input (``fuel_per_heat``) and its electricity
+drawn (``el_per_heat``, negative when it feeds power in, as a CHP does), both functions of the
+hour's supply (sink) and source temperatures in K. The physics are the pure functions of
+:mod:`simulator.profiles`; the classes only hold parameters. Thermal storage is not a producer:
+see :mod:`simulator.storage`.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,71 +19,119 @@ from simulator.profiles import C_TO_K, carnot_cop
 
 
 @dataclass(frozen=True)
-class SupplyUnit(ABC):
-    """A heat source at a plant. ``bus`` is set for units drawing electricity."""
+class SupplyUnit:
+    """A heat producer at a plant; the base class is a fuel boiler of efficiency ``efficiency``.
+
+    ``fuel`` is None for units that burn nothing; ``bus`` is set for units that draw or feed
+    electricity.
+    """
 
     name: str
     kind: str
     heat_max_mw: float
     plant: str
-    carrier: str
+    fuel: str | None
     bus: str | None
+    min_load_fraction: float = 0.0
+    must_run: bool = False
+    efficiency: float = 1.0
 
-    def cop(self, t_supply_k: float) -> float:
+    @property
+    def carrier(self) -> str:
+        """What the unit consumes: its fuel, or electricity."""
+        return self.fuel or ELECTRICITY
+
+    def cop(self, t_sink_k: float, t_source_k: float) -> float:
         """Coefficient of performance (1); NaN for units that are not heat pumps."""
         return float("nan")
 
-    @abstractmethod
-    def input_per_heat(self, t_supply_k: float) -> float:
-        """Carrier input per heat output (MW per MW) at supply temperature ``t_supply_k`` (K)."""
+    def fuel_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        """Fuel input per heat output (MW per MW)."""
+        return 1.0 / self.efficiency if self.fuel else 0.0
+
+    def el_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        """Electricity drawn per heat output (MW per MW); negative when fed in."""
+        return 0.0 if self.fuel else 1.0 / self.efficiency
+
+    def usable(self, t_sink_k: float, t_source_k: float) -> bool:
+        """Whether the unit can run at these temperatures."""
+        return True
 
 
 @dataclass(frozen=True)
 class HeatPump(SupplyUnit):
-    """Electric heat pump lifting heat from a source at ``t_source_k`` to the supply temperature."""
+    """Electric heat pump lifting heat from ``t_source_k`` to the supply temperature."""
 
-    t_source_k: float = 283.15
     carnot_efficiency: float = 0.5
     cop_min: float = 1.0
     cop_max: float = 8.0
+    min_source_k: float = -np.inf
 
-    def cop(self, t_supply_k: float) -> float:
-        return float(
-            carnot_cop(t_supply_k, self.t_source_k, self.carnot_efficiency,
-                       self.cop_min, self.cop_max)
-        )
+    def cop(self, t_sink_k: float, t_source_k: float) -> float:
+        return float(carnot_cop(t_sink_k, t_source_k, self.carnot_efficiency,
+                                self.cop_min, self.cop_max))
 
-    def input_per_heat(self, t_supply_k: float) -> float:
-        return 1.0 / self.cop(t_supply_k)
+    def el_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        return 1.0 / self.cop(t_sink_k, t_source_k)
+
+    def usable(self, t_sink_k: float, t_source_k: float) -> bool:
+        return t_source_k >= self.min_source_k
 
 
 @dataclass(frozen=True)
-class Boiler(SupplyUnit):
-    """Electric or fuel boiler with a constant efficiency (heat out per input)."""
+class WasteHeat(SupplyUnit):
+    """Waste heat fed directly; usable when the source beats the supply by ``approach_k``."""
 
-    efficiency: float = 1.0
+    approach_k: float = 5.0
+    pumping_el_per_heat: float = 0.01
 
-    def input_per_heat(self, t_supply_k: float) -> float:
-        return 1.0 / self.efficiency
+    def el_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        return self.pumping_el_per_heat
+
+    def usable(self, t_sink_k: float, t_source_k: float) -> bool:
+        return t_source_k - self.approach_k >= t_sink_k
+
+
+@dataclass(frozen=True)
+class Chp(SupplyUnit):
+    """Combined heat and power: feeds ``power_to_heat`` MW of electricity per MW of heat."""
+
+    power_to_heat: float = 0.5
+
+    def fuel_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        return (1.0 + self.power_to_heat) / self.efficiency
+
+    def el_per_heat(self, t_sink_k: float, t_source_k: float) -> float:
+        return -self.power_to_heat
 
 
 def build_unit(spec: config.Unit, default_plant: str) -> SupplyUnit:
-    """The supply unit a validated config entry describes."""
+    """The producer a validated config entry describes (not for thermal storage)."""
     common = {
         "name": spec.name,
         "kind": spec.type,
         "heat_max_mw": spec.heat_mw,
         "plant": spec.plant or default_plant,
+        "min_load_fraction": spec.min_load_fraction,
+        "must_run": spec.must_run,
     }
     if isinstance(spec, config.HeatPumpUnit):
         return HeatPump(
-            **common, carrier=ELECTRICITY, bus=spec.bus,
-            t_source_k=spec.t_source_c + C_TO_K, carnot_efficiency=spec.carnot_efficiency,
+            **common, fuel=None, bus=spec.bus, carnot_efficiency=spec.carnot_efficiency,
             cop_min=spec.cop_min, cop_max=spec.cop_max,
+            min_source_k=(-np.inf if spec.min_source_c is None else spec.min_source_c + C_TO_K),
         )
+    if isinstance(spec, config.WasteHeatUnit):
+        return WasteHeat(**common, fuel=None, bus=spec.bus, approach_k=spec.approach_k,
+                         pumping_el_per_heat=spec.el_per_heat)
     if isinstance(spec, config.ElectricBoilerUnit):
-        return Boiler(**common, carrier=ELECTRICITY, bus=spec.bus, efficiency=spec.efficiency)
-    return Boiler(**common, carrier=spec.fuel, bus=None, efficiency=spec.efficiency)
+        return SupplyUnit(**common, fuel=None, bus=spec.bus, efficiency=spec.efficiency)
+    if isinstance(spec, config.ChpUnit):
+        return Chp(**common, fuel=spec.fuel, bus=spec.bus, efficiency=spec.total_efficiency,
+                   power_to_heat=spec.power_to_heat)
+    if isinstance(spec, config.BoilerUnit):
+        return SupplyUnit(**common, fuel=spec.fuel, bus=None, efficiency=spec.efficiency)
+    raise TypeError(f"{spec.type} is not a heat producer")
 
 
 def pump_el_mw(mdot_kg_per_s: float, plift_bar: float, density_kg_per_m3: float,

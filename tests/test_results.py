@@ -25,7 +25,7 @@ COORDS = {
     "unit": ["hp", "boiler", "store"], "consumer": ["c1", "c2"], "junction": ["j1", "j2", "j3"],
     "pipe": ["p1", "p2"], "bus": ["b1", "b2"], "line": ["l1", "l2"], "trafo": ["t1"],
 }
-FLAGS = {"converged", "heat_converged", "grid_converged", "unit_available"}
+FLAGS = {"converged", "heat_converged", "grid_converged"}
 ATTRS = {"title": "test cube", "scenario": "base", "config_sha256": "ab" * 32, "history": "test"}
 
 
@@ -78,7 +78,6 @@ def test_round_trip(tmp_path: Path) -> None:
                 np.testing.assert_array_equal(da.values, rec.array(var.name))
         assert ds["t_air_k"].attrs["standard_name"] == "air_temperature"
         assert ds["converged"].values.tolist() == [1, 1, 0, 1, 0]
-        assert ds["unit_available"].values[4].tolist() == [0, 0, 0]
         k = [v.name for v in VARIABLES].index("junction_t_k")  # value 100 k + 10 hour + element
         t_j2 = ds["junction_t_k"].sel(junction="j2", time="2030-01-01T01:00").item()
         assert t_j2 == 100.0 * k + 10 + 1
@@ -233,7 +232,9 @@ def test_summarize_hand_computed(tmp_path: Path) -> None:
         "el_drawn_mwh": 5.0, "co2_t": 0.75, "co2_g_per_kwh_heat": 0.75e6 / 14.5e3,
         "peak_heat_mw": 10.0, "min_consumer_t_supply_c": 340.0 - 273.15,
         "min_bus_vm_pu": 0.97, "max_bus_vm_pu": 1.02, "max_line_loading_percent": 70.0,
-        "max_balance_error_percent": 0.05 / 6 * 100,
+        "max_balance_error_percent": 0.05 / 6 * 100, "el_fed_in_mwh": 1.0,
+        # produced heat: hp 6 + 8, store discharge 4 (its charge does not count)
+        "share:hp": 14 / 18 * 100, "share:store": 4 / 18 * 100,
     }
     for key, value in expected.items():
         assert f[key] == pytest.approx(value), key

@@ -1,0 +1,156 @@
+"""The books of an hour: unit tables, marginal values, and fuel, electricity and CO2 per unit.
+
+:class:`UnitTables` holds the producers' parameters as arrays (PyPSA-style component table);
+:func:`marginal_values` ranks them for dispatch; :class:`Books` turns a solved heat state and
+the dispatched heat into fuel (MW), electricity (MW) and CO2 (t) per unit for the hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.carbon import (
+    FUEL_EUR_PER_MWH,
+    chp_heat_share,
+    emissions_t,
+    fuel_t_per_mwh,
+    grid_t_per_mwh,
+)
+from simulator.config import Scenario
+from simulator.heat import HeatState
+from simulator.supply import Chp, SupplyUnit, pump_el_mw
+
+
+@dataclass(frozen=True)
+class PumpSpec:
+    """A plant's circulation pump as an electric consumer."""
+
+    plant_index: int
+    bus: str
+    efficiency: float
+
+
+@dataclass(frozen=True)
+class UnitTables:
+    """Producer parameters as arrays, one entry per producer (config order)."""
+
+    units: tuple[SupplyUnit, ...]
+    plant: np.ndarray  # plant index (0 = slack)
+    heat_max_mw: np.ndarray
+    min_load_fraction: np.ndarray
+    must_run: np.ndarray
+    fuel_t_per_mwh: np.ndarray  # CO2 factor of the fuel (t per MW h of fuel), 0 if none
+    fuel_eur_per_mwh: np.ndarray  # fuel price incl. CO2 cost (EUR per MW h of fuel)
+    chp_heat_share: np.ndarray  # share of a CHP's CO2 allocated to heat at rated output (1)
+
+    @classmethod
+    def build(cls, units: list[SupplyUnit], plants: list[str], scenario: Scenario
+              ) -> UnitTables:
+        """Tables for ``units`` with the scenario's carbon factors and prices."""
+        factors = scenario.carbon.fuel_t_per_tj
+        prices = {**FUEL_EUR_PER_MWH, **scenario.prices.fuel_eur_per_mwh}
+        co2_price = scenario.prices.co2_eur_per_t
+        fuel_t = np.array([fuel_t_per_mwh(u.fuel, factors) if u.fuel else 0.0 for u in units])
+        return cls(
+            units=tuple(units),
+            plant=np.array([plants.index(u.plant) for u in units], dtype=int),
+            heat_max_mw=np.array([u.heat_max_mw for u in units], dtype=float),
+            min_load_fraction=np.array([u.min_load_fraction for u in units], dtype=float),
+            must_run=np.array([u.must_run for u in units], dtype=bool),
+            fuel_t_per_mwh=fuel_t,
+            fuel_eur_per_mwh=np.array([prices.get(u.fuel, 0.0) if u.fuel else 0.0
+                                       for u in units]) + fuel_t * co2_price,
+            chp_heat_share=np.array([
+                chp_heat_share(1.0, u.power_to_heat, scenario.carbon.chp_allocation)
+                if isinstance(u, Chp) else 1.0 for u in units
+            ]),
+        )
+
+
+def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fuel per heat, electricity per heat, COP) of each producer at these temperatures."""
+    t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (len(tables.units),))
+    rows = [(u.fuel_per_heat(ts, tq), u.el_per_heat(ts, tq), u.cop(ts, tq))
+            for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)]
+    out = np.array(rows, dtype=float).reshape(len(rows), 3)
+    return out[:, 0], out[:, 1], out[:, 2]
+
+
+def marginal_values(
+    tables: UnitTables, order_by: str, t_sink_k: float, t_source_k: np.ndarray,
+    grid_g_per_kwh: float, el_eur_per_mwh: float, availability: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(marginal value per MW h of heat, available capacity in MW) of each producer.
+
+    The value is CO2 (t) for ``co2``, cost (EUR) for ``cost``, and the CO2 value for
+    ``listed`` (which ignores it). A unit that cannot run at these temperatures (air source too
+    cold, waste heat too cool) has no capacity.
+    """
+    fuel, el, _ = per_heat(tables, t_sink_k, t_source_k)
+    if order_by == "cost":
+        value = fuel * tables.fuel_eur_per_mwh + el * el_eur_per_mwh
+    else:
+        value = (fuel * tables.fuel_t_per_mwh * tables.chp_heat_share
+                 + np.maximum(el, 0.0) * float(grid_t_per_mwh(grid_g_per_kwh)))
+    usable = np.array([u.usable(t_sink_k, tq)
+                       for u, tq in zip(tables.units, t_source_k, strict=True)], dtype=bool)
+    return value, np.where(usable, tables.heat_max_mw * availability, 0.0)
+
+
+@dataclass(frozen=True)
+class BookedHour:
+    """Per-unit quantities of one hour (MW, t, 1) and the pumps'."""
+
+    fuel_mw: np.ndarray
+    el_mw: np.ndarray  # drawn (+) or fed in (-)
+    co2_t: np.ndarray  # attributed to heat
+    cop: np.ndarray
+    pump_el_mw: np.ndarray
+    pump_co2_t: np.ndarray
+    chp_power_co2_t: float  # CHP emissions allocated to electricity
+
+
+class Books:
+    """Turns dispatched heat and a solved network into fuel, electricity and CO2."""
+
+    def __init__(self, tables: UnitTables, pumps: list[PumpSpec],
+                 density: Callable[[float], np.ndarray], chp_allocation: str) -> None:
+        self._t = tables
+        self._pumps = pumps
+        self._density = density
+        self._chp_allocation = chp_allocation
+
+    def hour(self, state: HeatState, heat_mw: np.ndarray, t_source_k: np.ndarray,
+             grid_g_per_kwh: float) -> BookedHour:
+        """Books for producers delivering ``heat_mw`` into the solved ``state``."""
+        t = self._t
+        t_sink_k = state.plant_t_supply_k[t.plant]
+        fuel_ph, el_ph, cop = per_heat(t, t_sink_k, t_source_k)
+        fuel_mw = heat_mw * fuel_ph
+        el_mw = heat_mw * el_ph
+        share = np.array([
+            chp_heat_share(h, -e, self._chp_allocation) if isinstance(u, Chp) else 1.0
+            for u, h, e in zip(t.units, heat_mw, el_mw, strict=True)
+        ])
+        direct = emissions_t(fuel_mw, t.fuel_t_per_mwh)
+        grid = float(grid_t_per_mwh(grid_g_per_kwh))
+        pump_mw = np.array([
+            pump_el_mw(state.plant_mdot_kg_per_s[p.plant_index],
+                       state.plant_plift_bar[p.plant_index],
+                       float(self._density(state.plant_t_return_k[p.plant_index])),
+                       p.efficiency)
+            for p in self._pumps
+        ])
+        return BookedHour(
+            fuel_mw=fuel_mw,
+            el_mw=el_mw,
+            co2_t=direct * share + emissions_t(np.maximum(el_mw, 0.0), grid),
+            cop=cop,
+            pump_el_mw=pump_mw,
+            pump_co2_t=emissions_t(pump_mw, grid),
+            chp_power_co2_t=float(np.sum(direct * (1.0 - share))),
+        )

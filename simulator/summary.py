@@ -1,0 +1,179 @@
+"""Period figures of a result cube: what ``districtsim summary`` prints.
+
+Figures are computed over converged hours (1 h per step): heat (MW h), losses (%), electricity,
+CO2 (t and g per kWh of heat delivered), each unit's share of the heat, extremes of temperatures,
+voltages and loadings, the worst heat-balance error, and whether a carbon target is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+
+def _values(ds: xr.Dataset, name: str) -> np.ndarray | None:
+    """``name`` as a (time[, element]) float array, or None when absent."""
+    if name not in ds:
+        return None
+    da = ds[name]
+    return da.transpose("time", *(d for d in da.dims if d != "time")).to_numpy().astype(float)
+
+
+def _sum(a: np.ndarray, axis: int | None = None) -> Any:
+    """nansum that gives NaN where every value is NaN (nothing recorded, or no elements)."""
+    return np.where(np.all(np.isnan(a), axis=axis), np.nan, np.nansum(a, axis=axis))
+
+
+def _extreme(a: np.ndarray | None, fn: Any) -> float:
+    if a is None or not np.any(np.isfinite(a)):
+        return float("nan")
+    return float(fn(a))
+
+
+def summarize(ds: xr.Dataset) -> dict[str, float]:
+    """Period figures (MW h, t, MW, °C, percent, per unit) over converged hours, 1 h per step.
+
+    Element variables are summed over elements hour by hour; absent variables or dims give NaN.
+    """
+    if "scenario" in ds.dims:
+        raise ValueError("summarize takes one scenario; select one with ds.sel(scenario=...)")
+    n = ds.sizes["time"]
+    conv = _values(ds, "converged")
+    mask = np.ones(n, bool) if conv is None else np.nan_to_num(conv) == 1
+    nan = float("nan")
+
+    def rows(name: str) -> np.ndarray | None:
+        a = _values(ds, name)
+        return None if a is None else a[mask]
+
+    def hourly(*names: str) -> np.ndarray | None:
+        """Hourly totals (MW) of the first of ``names`` that holds any recorded value."""
+        for name in names:
+            a = rows(name)
+            if a is not None:
+                h = _sum(a, axis=1) if a.ndim == 2 else a
+                if np.any(np.isfinite(h)):
+                    return h
+        return None
+
+    def total(*names: str) -> float:
+        h = hourly(*names)
+        return nan if h is None else float(_sum(h))
+
+    supplied_h, delivered_h = hourly("unit_heat_mw"), hourly("consumer_heat_mw")
+    loss_h = hourly("heat_loss_mw")
+    f: dict[str, float] = {"hours": float(n), "hours_converged": float(mask.sum())}
+    f["converged_share"] = f["hours_converged"] / n
+    f["heat_delivered_mwh"] = deliv = total("consumer_heat_mw")
+    f["heat_supplied_mwh"] = sup = total("unit_heat_mw")
+    f["heat_demand_mwh"] = total("heat_demand_mw", "consumer_demand_mw")
+    f["unserved_heat_mwh"] = total("unserved_heat_mw")
+    f["heat_loss_mwh"] = total("heat_loss_mw")
+    f["heat_loss_percent"] = f["heat_loss_mwh"] / sup * 100 if sup else nan
+    el = rows("unit_el_mw")
+    f["el_drawn_mwh"] = nan if el is None else float(_sum(np.clip(el, 0.0, None)))
+    f["co2_t"] = total("co2_t", "unit_co2_t")
+    f["co2_g_per_kwh_heat"] = f["co2_t"] * 1e6 / (deliv * 1e3) if deliv else nan
+    f["peak_heat_mw"] = _extreme(supplied_h, np.nanmax)
+    f["min_consumer_t_supply_c"] = _extreme(rows("consumer_t_supply_k"), np.nanmin) - 273.15
+    f["min_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmin)
+    f["max_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmax)
+    f["max_line_loading_percent"] = _extreme(rows("line_loading_percent"), np.nanmax)
+    f["max_trafo_loading_percent"] = _extreme(rows("trafo_loading_percent"), np.nanmax)
+    err = None
+    if supplied_h is not None and delivered_h is not None and loss_h is not None:
+        ok = np.abs(supplied_h) > 1e-9
+        err = np.abs(supplied_h - delivered_h - loss_h)[ok] / np.abs(supplied_h[ok]) * 100
+    f["max_balance_error_percent"] = _extreme(err, np.nanmax)
+    f["el_fed_in_mwh"] = nan if el is None else float(-_sum(np.clip(el, None, 0.0))) + 0.0
+    f.update(_carbon_target(ds, f["co2_g_per_kwh_heat"]))
+    f.update(_unit_shares(ds, rows("unit_heat_mw")))
+    return f
+
+
+def _carbon_target(ds: xr.Dataset, g_per_kwh: float) -> dict[str, float]:
+    """The scenario's carbon target (cube attribute) and whether the period meets it."""
+    target = ds.attrs.get("co2_target_g_per_kwh")
+    if target is None or target == "":
+        return {}
+    target = float(target)
+    return {"co2_target_g_per_kwh": target, "carbon_target_met": float(g_per_kwh <= target)}
+
+
+def _unit_shares(ds: xr.Dataset, heat: np.ndarray | None) -> dict[str, float]:
+    """Each unit's share (%) of the heat produced (positive heat; stores' discharge counts)."""
+    if heat is None or "unit" not in ds.dims:
+        return {}
+    produced = np.nansum(np.clip(heat, 0.0, None), axis=0)
+    total = produced.sum()
+    if total <= 0.0:
+        return {}
+    return {f"share:{name}": float(p / total * 100.0)
+            for name, p in zip(ds["unit"].values.tolist(), produced, strict=True) if p > 0.0}
+
+
+_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("hours", "hours", "h", ".0f"), ("hours_converged", "hours converged", "h", ".0f"),
+    ("converged_share", "converged share", "1", ".3f"),
+    ("heat_demand_mwh", "heat demand", "MW h", ".1f"),
+    ("heat_delivered_mwh", "heat delivered", "MW h", ".1f"),
+    ("heat_supplied_mwh", "heat supplied", "MW h", ".1f"),
+    ("unserved_heat_mwh", "heat unserved", "MW h", ".1f"),
+    ("heat_loss_mwh", "heat loss", "MW h", ".1f"), ("heat_loss_percent", "heat loss", "%", ".2f"),
+    ("el_drawn_mwh", "electricity drawn", "MW h", ".1f"), ("co2_t", "CO2", "t", ".1f"),
+    ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh", ".1f"),
+    ("peak_heat_mw", "peak heat", "MW", ".1f"),
+    ("min_consumer_t_supply_c", "min consumer supply temp", "°C", ".1f"),
+    ("min_bus_vm_pu", "min bus voltage", "p.u.", ".4f"),
+    ("max_bus_vm_pu", "max bus voltage", "p.u.", ".4f"),
+    ("max_line_loading_percent", "max line loading", "%", ".1f"),
+    ("max_trafo_loading_percent", "max trafo loading", "%", ".1f"),
+    ("max_balance_error_percent", "max heat balance error", "%", ".3f"),
+    ("el_fed_in_mwh", "electricity fed in (CHP)", "MW h", ".1f"),
+    ("co2_target_g_per_kwh", "carbon target", "g/kWh", ".1f"),
+)
+
+
+def format_summary(figures: Mapping[str, float], title: str) -> str:
+    """An aligned text table: label, value, unit per row; NaN shown as ``n/a``."""
+    known = {key for key, *_ in _ROWS} | {"carbon_target_met"}
+    rows = [r for r in _ROWS if r[0] in figures]
+    rows += [(k, f"  heat share {k.split(':', 1)[1]}", "%", ".1f")
+             for k in figures if k.startswith("share:")]
+    rows += [(k, k, "", ".4g") for k in figures if k not in known and not k.startswith("share:")]
+    cells = [(label, "n/a" if np.isnan(figures[k]) else format(figures[k], fmt), unit)
+             for k, label, unit, fmt in rows]
+    if "carbon_target_met" in figures:
+        met = figures["carbon_target_met"] == 1.0
+        cells.append(("carbon target met", "yes" if met else "NO", ""))
+    lw = max((len(c[0]) for c in cells), default=0)
+    vw = max((len(c[1]) for c in cells), default=0)
+    lines = [title, "-" * max(len(title), lw + vw + 8)]
+    lines += [f"{label:<{lw}}  {value:>{vw}} {unit}".rstrip() for label, value, unit in cells]
+    return "\n".join(lines)
+
+
+def format_comparison(figures: Mapping[str, Mapping[str, float]]) -> str:
+    """Side-by-side CO2 and heat figures of several cubes, with the change against the first."""
+    names = list(figures)
+    keys = [("heat_delivered_mwh", "heat delivered", "MW h"), ("co2_t", "CO2", "t"),
+            ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh"),
+            ("el_drawn_mwh", "electricity drawn", "MW h")]
+    width = max(12, *(len(n) for n in names))
+    lines = ["comparison".ljust(26) + "".join(n.rjust(width + 2) for n in names)]
+    for key, label, unit in keys:
+        values = [figures[n].get(key, float("nan")) for n in names]
+        lines.append(f"{label} ({unit})".ljust(26)
+                     + "".join(f"{v:{width + 2}.1f}" for v in values))
+    base = figures[names[0]].get("co2_g_per_kwh_heat", float("nan"))
+    for n in names[1:]:
+        value = figures[n].get("co2_g_per_kwh_heat", float("nan"))
+        if base > 0 and np.isfinite(value):
+            lines.append(f"{n} emits {(1 - value / base) * 100:.1f} % less CO2 per MW h of heat "
+                         f"than {names[0]}" if value <= base else
+                         f"{n} emits {(value / base - 1) * 100:.1f} % more CO2 per MW h of heat "
+                         f"than {names[0]}")
+    return "\n".join(lines)
