@@ -92,7 +92,8 @@ def simulate_scenario(
         "line": district.grid.line_names,
         "trafo": district.grid.trafo_names,
     })
-    simulate(step, len(inputs.time), recorder.record, step.n_scenario_units)
+    simulate(step, len(inputs.time), recorder.record, [u.name for u in scenario.units],
+             scenario.events, scenario.period.start)
     return recorder, _attrs(scenario, inputs.filled_values)
 
 

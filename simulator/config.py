@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.carbon import FUEL_EUR_PER_MWH, FUEL_T_PER_TJ
+from simulator.config_events import EVENT_TAGS, Coupling, Event
 from simulator.config_units import (  # noqa: F401 - re-exported: the config room's public names
     UNION_TAGS,
     BoilerUnit,
@@ -195,6 +196,8 @@ class Scenario(_Model):
     carbon: Carbon = Carbon()
     prices: Prices = Prices()
     electric_load: ElectricLoad = ElectricLoad()
+    events: list[Event] = Field(default_factory=list)
+    coupling: Coupling = Coupling()
     solver: Solver = Solver()
 
     @model_validator(mode="after")
@@ -223,7 +226,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in UNION_TAGS:
+        elif part in UNION_TAGS or part in EVENT_TAGS:
             continue  # pydantic union tags: not keys the user wrote
         else:
             out += ("." if out else "") + str(part)
@@ -323,6 +326,13 @@ def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
         elif fuel is not None and fuel not in prices and scenario.dispatch.order_by == "cost":
             problems.append(f"{path}: units[{i}].fuel: no price for '{fuel}' "
                             "(add it under prices.fuel_eur_per_mwh)")
+    names = {u.name for u in scenario.units}
+    for i, event in enumerate(scenario.events):
+        units = getattr(event, "units", None) or [getattr(event, "unit", None)]
+        for name in units:
+            if name is not None and name not in names:
+                problems.append(f"{path}: events[{i}].unit: '{name}' is not a unit of this "
+                                f"scenario (units: {', '.join(sorted(names))})")
     return problems
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.books import Books, PumpSpec, UnitTables, marginal_values
+from simulator.books import BookedHour, Books, PumpSpec, UnitTables, marginal_values
 from simulator.config import Scenario, StorageUnit
 from simulator.dispatch import (
     allocate,
@@ -22,9 +22,12 @@ from simulator.dispatch import (
     storage_value,
 )
 from simulator.district import District
+from simulator.events import Outages
+from simulator.feedback import Limits, extra_curtailment_mw, violations
+from simulator.grid import GridState
 from simulator.heat import HeatInputs, HeatState
 from simulator.inputs import HourlyInputs
-from simulator.storage import Storage, limits_mw, next_energy_mwh
+from simulator.storage import Storage, StoreBank
 from simulator.supply import build_unit
 
 #: Overflow of the slack plant beyond its units' capacity (share of its heat) that makes the
@@ -61,10 +64,10 @@ class CoupledStep:
         self._store_pos = np.array([i for i, u in enumerate(specs)
                                     if isinstance(u, StorageUnit)], dtype=int)
         producers = [build_unit(specs[i], slack) for i in self._prod_pos]
-        self._stores = [_store(specs[i], specs[i].plant or slack) for i in self._store_pos]
+        stores = [_store(specs[i], specs[i].plant or slack) for i in self._store_pos]
+        self._bank = StoreBank(stores, np.array([plants.index(s.plant) for s in stores],
+                                                dtype=int))
         self._tables = UnitTables.build(producers, plants, scenario)
-        self._store_plant = np.array([plants.index(s.plant) for s in self._stores], dtype=int)
-        self._energy_mwh = np.array([s.initial_mwh for s in self._stores])
         pumps = [PumpSpec(plants.index(p.plant), p.bus, p.efficiency) for p in scenario.pumps]
         self.unit_names = [u.name for u in specs] + [
             plants[p.plant_index] + PUMP_SUFFIX for p in pumps
@@ -78,7 +81,13 @@ class CoupledStep:
         self._n_units = len(specs)
         self._n_pumps = len(pumps)
         self._loss_guess_mw = 0.0
-        self._value = self._storage_values() if self._stores else None
+        self._value = self._storage_values() if len(self._bank) else None
+        c = scenario.coupling
+        self._coupling = c
+        branches = self._grid.line_names + self._grid.trafo_names
+        self._limits = Limits(c.vm_pu[0], c.vm_pu[1], np.array(
+            [c.loading_limits_percent.get(name, c.max_loading_percent) for name in branches]))
+        self._outages = Outages()
 
     @property
     def n_scenario_units(self) -> int:
@@ -110,75 +119,118 @@ class CoupledStep:
             series[h] = marginal_value(heat, marginal)
         return storage_value(series, self._dispatch.storage_window_h)
 
-    def step(self, h: int, available: np.ndarray) -> Values:
-        """Solve hour ``h`` with ``available`` (bool per scenario unit); values to record."""
+    def step(self, h: int, share: np.ndarray, outages: Outages | None = None) -> Values:
+        """Solve hour ``h``: ``share`` of each scenario unit available, elements ``outages``.
+
+        Grid feedback: while a branch is overloaded or a bus is below its band, the electric
+        units behind it are curtailed, heat is re-dispatched and both networks are solved again.
+        """
         inp = self._inputs
-        t_supply_k = float(inp.t_supply_k[h])
-        demand_mw = inp.demand_mw[h]
-        marginal, capacity = self._hour_marginals(h, t_supply_k)
-        capacity = np.where(available[self._prod_pos], capacity, 0.0)
+        self._apply(outages or Outages())
+        marginal, capacity = self._hour_marginals(h, float(inp.t_supply_k[h]))
+        capacity = capacity * share[self._prod_pos]
         order = merit_order(marginal, self._dispatch.order_by, self._tables.must_run)
+        demand = float(inp.demand_mw[h].sum())
+
+        def action(charge_max: float, discharge_max: float, already_mw: float) -> float:
+            return storage_action(
+                float(self._value[h]), self._dispatch.storage_spread,  # type: ignore[index]
+                demand + self._loss_guess_mw - already_mw, capacity, marginal, order,
+                charge_max, discharge_max)
+
+        store_mw = self._bank.plan(share[self._store_pos], action)
+        base = self._inputs_record(h, share, capacity)
+        curtailed = np.zeros(len(capacity))
+        iterations = 0
+        for iterations in range(1, self._coupling.max_iterations + 1):  # noqa: B007
+            solved = self._solve_heat(h, capacity, order, store_mw)
+            if solved is None:
+                energy, loss = self._bank.advance(store_mw * 0.0)
+                return {**base, **self._failed(energy, loss), "heat_converged": 0.0}
+            state, heat_mw, settled_mw = solved
+            books = self._books.hour(state, heat_mw, inp.unit_t_source_k[h],
+                                     float(inp.grid_intensity_g_per_kwh[h]))
+            grid = self._grid.step(np.concatenate([books.el_mw[self._el_prod], books.pump_el_mw]),
+                                   background_scale=float(inp.electric_load_scale[h]))
+            extra = self._extra_curtailment(grid, books.el_mw) if grid.converged else None
+            if extra is None or not self._coupling.enabled or (
+                    extra.sum() < self._coupling.tolerance_mw):
+                break
+            curtailed += extra
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kept = np.where(books.el_mw > 0, 1.0 - extra / books.el_mw, 1.0)
+            capacity = np.minimum(capacity, np.where(extra > 0, heat_mw * kept, np.inf))
+        energy, loss = self._bank.advance(settled_mw)
+        return {**base, **self._record(h, state, heat_mw, settled_mw, books, grid, energy,
+                                       loss),
+                "coupling_iterations": float(iterations),
+                "unit_curtailed_mw": self._unit_rows(curtailed, 0.0, 0.0),
+                "grid_limits_ok": float(grid.converged and not self._violated(grid))}
+
+    def _apply(self, outages: Outages) -> None:
+        """Switch network elements in or out of service when the events changed them."""
+        if outages != self._outages:
+            self._grid.set_out_of_service(sorted(outages.line), sorted(outages.trafo))
+            self._heat.set_closed_pipes(sorted(outages.pipe))
+            self._outages = outages
+
+    def _violated(self, grid: GridState) -> bool:
+        low, over = violations(grid.bus_vm_pu, grid.branch_loading_percent, self._limits)
+        return bool(low.any() or over.any())
+
+    def _extra_curtailment(self, grid: GridState, el_mw: np.ndarray) -> np.ndarray:
+        """Electricity to shed per producer (MW) for the grid's violations this iteration."""
+        attached = np.concatenate([el_mw[self._el_prod], np.zeros(self._n_pumps)])
+        curtailable = np.concatenate([np.ones(int(self._el_prod.sum()), bool),
+                                      np.zeros(self._n_pumps, bool)])
+        branch_behind, bus_behind, unsupplied = self._grid.behind()
+        shed = extra_curtailment_mw(attached, curtailable, branch_behind,
+                                    grid.branch_loading_percent, grid.branch_p_mw, bus_behind,
+                                    grid.bus_vm_pu, self._limits, unsupplied)
+        out = np.zeros(len(el_mw))
+        out[self._el_prod] = shed[: int(self._el_prod.sum())]
+        return out
+
+    def _solve_heat(self, h: int, capacity: np.ndarray, order: np.ndarray,
+                    store_mw: np.ndarray) -> tuple[HeatState, np.ndarray, np.ndarray] | None:
+        """Plan, solve the heat network and book each plant's heat on its units and stores.
+
+        Re-solves with less demand served while the slack plant delivers more than its units
+        can make. None when the heat network does not converge.
+        """
+        inp = self._inputs
+        demand_mw = inp.demand_mw[h]
         min_mw = self._tables.min_load_fraction * self._tables.heat_max_mw
-        store_mw = self._store_plan(h, available, float(demand_mw.sum()), capacity, marginal,
-                                    order)
-        base = self._inputs_record(h, available, capacity)
+        n_plants = len(self._heat.plant_names)
         served_mw = float(demand_mw.sum())
         for _ in range(MAX_PASSES):
             plan = plan_hour(served_mw, self._loss_guess_mw, capacity, order,
-                             self._tables.plant, len(self._heat.plant_names), min_mw,
-                             store_mw, self._store_plant)
+                             self._tables.plant, n_plants, min_mw, store_mw, self._bank.plant)
             scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
             state = self._heat.step(HeatInputs(
-                consumer_q_w=demand_mw * scale * 1e6, t_supply_k=t_supply_k,
+                consumer_q_w=demand_mw * scale * 1e6, t_supply_k=float(inp.t_supply_k[h]),
                 t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
                 fixed_plant_q_w=plan.fixed_plant_mw * 1e6,
             ))
             if not state.converged:
-                return {**base, **self._failed(store_mw * 0.0), "heat_converged": 0.0}
+                return None
             self._loss_guess_mw = state.loss_w * 1e-6
             plant_mw = state.plant_q_w * 1e-6
-            store_mw = self._settle_stores(plant_mw, store_mw)
-            per_plant_store = np.bincount(self._store_plant, weights=store_mw,
-                                          minlength=len(plant_mw))
-            heat_mw, overflow = split_plant_heat(plant_mw - per_plant_store, capacity, order,
-                                                 self._tables.plant, min_mw)
+            settled = self._bank.settle(plant_mw, store_mw)
+            heat_mw, overflow = split_plant_heat(
+                plant_mw - self._bank.per_plant(settled, n_plants), capacity, order,
+                self._tables.plant, min_mw)
             if overflow[0] <= OVERFLOW_TOLERANCE * plant_mw[0]:
                 break
             served_mw = max(served_mw * scale - overflow[0], 0.0)
-        return {**base, **self._record(h, state, heat_mw, store_mw)}
+        return state, heat_mw, settled
 
-    def _store_plan(self, h: int, available: np.ndarray, demand_mw: float,
-                    capacity: np.ndarray, marginal: np.ndarray, order: np.ndarray
-                    ) -> np.ndarray:
-        """Net heat of each store this hour (MW, + discharge, - charge), stores in turn."""
-        out = np.zeros(len(self._stores))
-        for k, store in enumerate(self._stores):
-            if not available[self._store_pos[k]] or self._value is None:
-                continue
-            charge_max, discharge_max = limits_mw(store, float(self._energy_mwh[k]))
-            out[k] = storage_action(
-                float(self._value[h]), self._dispatch.storage_spread,
-                demand_mw + self._loss_guess_mw - out[:k].sum(), capacity, marginal, order,
-                charge_max, discharge_max,
-            )
-        return out
-
-    def _settle_stores(self, plant_mw: np.ndarray, store_mw: np.ndarray) -> np.ndarray:
-        """Stores at a plant never feed in more than the plant delivered to the network."""
-        out = store_mw.copy()
-        for k, p in enumerate(self._store_plant):
-            if out[k] > 0.0:
-                at_plant = out[(self._store_plant == p) & (out > 0.0)].sum()
-                if at_plant > plant_mw[p]:
-                    out[k] *= max(plant_mw[p], 0.0) / at_plant
-        return out
-
-    def _inputs_record(self, h: int, available: np.ndarray, capacity: np.ndarray) -> Values:
+    def _inputs_record(self, h: int, share: np.ndarray, capacity: np.ndarray) -> Values:
         """What is known before solving: demand, weather, set points, availability."""
         inp = self._inputs
-        share = np.ones(self.n_units)
-        share[self._prod_pos] = capacity / self._tables.heat_max_mw
-        share[self._store_pos] = available[self._store_pos]
+        available = np.ones(self.n_units)
+        available[self._prod_pos] = capacity / self._tables.heat_max_mw
+        available[self._store_pos] = share[self._store_pos]
         t_source = np.full(self.n_units, np.nan)
         t_source[self._prod_pos] = inp.unit_t_source_k[h]
         return {
@@ -188,17 +240,9 @@ class CoupledStep:
             "t_ground_k": float(inp.t_ground_k[h]),
             "t_supply_k": float(inp.t_supply_k[h]),
             "grid_co2_intensity": float(inp.grid_intensity_g_per_kwh[h]),
-            "unit_available": share,
+            "unit_available": available,
             "unit_t_source_k": t_source,
         }
-
-    def _store_books(self, store_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Advance the stores by one hour; (energy at the end, standing loss) per store."""
-        loss = np.zeros(len(self._stores))
-        for k, store in enumerate(self._stores):
-            self._energy_mwh[k], loss[k] = next_energy_mwh(store, float(self._energy_mwh[k]),
-                                                          float(store_mw[k]))
-        return self._energy_mwh.copy(), loss
 
     def _unit_rows(self, prod: np.ndarray, store: np.ndarray, pumps: np.ndarray,
                    fill: float = 0.0) -> np.ndarray:
@@ -208,18 +252,11 @@ class CoupledStep:
         row[self._n_units:] = pumps
         return row
 
-    def _record(self, h: int, state: HeatState, heat_mw: np.ndarray, store_mw: np.ndarray
-                ) -> Values:
-        """Electricity, fuel, CO2, stores and grid results for a solved heat state."""
+    def _record(self, h: int, state: HeatState, heat_mw: np.ndarray, store_mw: np.ndarray,
+                b: BookedHour, grid: GridState, energy: np.ndarray, loss: np.ndarray) -> Values:
+        """Electricity, fuel, CO2, stores and grid results for a solved hour."""
         inp = self._inputs
-        b = self._books.hour(state, heat_mw, inp.unit_t_source_k[h],
-                             float(inp.grid_intensity_g_per_kwh[h]))
-        energy, loss = self._store_books(store_mw)
-        no_store = np.full(len(self._stores), np.nan)
-        grid = self._grid.step(
-            np.concatenate([b.el_mw[self._el_prod], b.pump_el_mw]),
-            background_scale=float(inp.electric_load_scale[h]),
-        )
+        no_store = np.full(len(self._bank), np.nan)
         unit_co2 = self._unit_rows(b.co2_t, 0.0, b.pump_co2_t)
         delivered_mw = float(state.consumer_q_w.sum() * 1e-6)
         return {
@@ -249,9 +286,12 @@ class CoupledStep:
             "heat_converged": 1.0,
             "grid_converged": float(grid.converged),
             "converged": float(grid.converged),
+            "line_in_service": self._grid.in_service("line"),
+            "trafo_in_service": self._grid.in_service("trafo"),
+            "pipe_in_service": self._heat.pipes_in_service(),
         }
 
-    def _failed(self, store_mw: np.ndarray) -> Values:
+    def _failed(self, energy: np.ndarray, loss: np.ndarray) -> Values:
         """An hour whose heat network did not converge: NaN results, flags 0.
 
         Stores stand still (no charge or discharge) but keep their standing loss, so their
@@ -259,7 +299,6 @@ class CoupledStep:
         """
         heat = self._heat.failed_state()
         grid = self._grid.failed_state()
-        energy, loss = self._store_books(store_mw)
         nan_units = self._unit_rows(np.nan, 0.0, np.nan, np.nan)
         return {
             "unit_heat_mw": nan_units, "unit_el_mw": nan_units, "unit_fuel_mw": nan_units,
@@ -273,5 +312,8 @@ class CoupledStep:
             "pipe_mdot_kg_per_s": heat.pipe_mdot_kg_per_s,
             "bus_vm_pu": grid.bus_vm_pu, "line_loading_percent": grid.line_loading_percent,
             "trafo_loading_percent": grid.trafo_loading_percent,
-            "grid_converged": 0.0, "converged": 0.0,
+            "grid_converged": 0.0, "converged": 0.0, "grid_limits_ok": 0.0,
+            "line_in_service": self._grid.in_service("line"),
+            "trafo_in_service": self._grid.in_service("trafo"),
+            "pipe_in_service": self._heat.pipes_in_service(),
         }

@@ -54,7 +54,7 @@ def _unknown(kind: str, name: str, known: list[str], where: Path) -> str:
 
 
 def check_wiring(scenario: Scenario, district: District, config_path: Path) -> None:
-    """Check unit plants and buses and pump wiring against the networks; raise all at once."""
+    """Check plants, buses, pumps and event targets against the networks; raise all at once."""
     plants = district.heat.plant_names
     buses = district.grid.bus_names
     heat_file = district.path / HEAT_FILE
@@ -75,6 +75,20 @@ def check_wiring(scenario: Scenario, district: District, config_path: Path) -> N
         if pump.bus not in buses:
             problems.append(f"{config_path}: pumps[{i}].bus: "
                             + _unknown("bus", pump.bus, buses, grid_file))
+    known = {"line": (district.grid.line_names, grid_file),
+             "trafo": (district.grid.trafo_names, grid_file),
+             "pipe": (district.heat.pipe_names, heat_file)}
+    for i, event in enumerate(scenario.events):
+        for kind, (names, where) in known.items():
+            name = getattr(event, kind, None)
+            if name is not None and name not in names:
+                problems.append(f"{config_path}: events[{i}].{kind}: "
+                                + _unknown(kind, name, names, where))
+    branches = district.grid.line_names + district.grid.trafo_names
+    for name in scenario.coupling.loading_limits_percent:
+        if name not in branches:
+            problems.append(f"{config_path}: coupling.loading_limits_percent.{name}: "
+                            + _unknown("line or trafo", name, branches, grid_file))
     used = {u.plant or district.heat.slack_plant_name for u in scenario.units}
     for plant in plants:
         if plant not in used:

@@ -14,9 +14,11 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandapower
 import pandas as pd
+from pandapower import topology
 
 from simulator.naming import point_xy, unique_names
 
@@ -34,6 +36,12 @@ class GridState:
     line_loading_percent: np.ndarray
     trafo_loading_percent: np.ndarray
     ext_grid_p_mw: float  # power drawn from the external grid (MW)
+    branch_p_mw: np.ndarray  # active power into each line, then each transformer (MW)
+
+    @property
+    def branch_loading_percent(self) -> np.ndarray:
+        """Loading of each line, then each transformer (percent)."""
+        return np.concatenate([self.line_loading_percent, self.trafo_loading_percent])
 
 
 class ElectricGrid:
@@ -46,6 +54,7 @@ class ElectricGrid:
         self._background_q_mvar = net.load["q_mvar"].to_numpy(dtype=float, copy=True)
         self._init = "auto"
         self._scale = 1.0
+        self._behind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def from_json(cls, path: str | Path) -> ElectricGrid:
@@ -91,6 +100,7 @@ class ElectricGrid:
             dtype=int,
         )
         self._background = ~self._net.load.index.isin(self._loads)
+        self._behind = None
 
     def step(self, p_mw: np.ndarray, background_scale: float = 1.0) -> GridState:
         """Solve one hour with the attached loads at ``p_mw`` (MW, unity power factor)."""
@@ -115,6 +125,10 @@ class ElectricGrid:
                     line_loading_percent=net.res_line["loading_percent"].to_numpy(dtype=float),
                     trafo_loading_percent=net.res_trafo["loading_percent"].to_numpy(dtype=float),
                     ext_grid_p_mw=float(net.res_ext_grid["p_mw"].sum()),
+                    branch_p_mw=np.concatenate([
+                        net.res_line["p_from_mw"].to_numpy(dtype=float),
+                        net.res_trafo["p_hv_mw"].to_numpy(dtype=float),
+                    ]),
                 )
         self._init = "auto"
         return self.failed_state()
@@ -127,4 +141,69 @@ class ElectricGrid:
             line_loading_percent=np.full(len(self._net.line), np.nan),
             trafo_loading_percent=np.full(len(self._net.trafo), np.nan),
             ext_grid_p_mw=float("nan"),
+            branch_p_mw=np.full(len(self._net.line) + len(self._net.trafo), np.nan),
         )
+
+    # -- outages and topology --------------------------------------------------------------
+    def set_out_of_service(self, lines: list[str], trafos: list[str]) -> None:
+        """Take the named lines and transformers out of service, all others in."""
+        self._net.line["in_service"] = ~np.isin(self.line_names, lines)
+        self._net.trafo["in_service"] = ~np.isin(self.trafo_names, trafos)
+        self._behind = None
+        self._init = "auto"
+
+    def in_service(self, kind: str) -> np.ndarray:
+        """1 for each line or trafo (``kind``) in service, else 0."""
+        return self._net[kind]["in_service"].to_numpy(dtype=float)
+
+    def behind(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which attached loads sit behind each branch and bus, and which have no supply.
+
+        Returns (branch x load, bus x load, load) boolean arrays: a load is behind a branch
+        when taking the branch out cuts it off from every external grid, behind a bus when
+        that bus is its own or lies on every path to the external grids. Branches are lines
+        then transformers, as in :attr:`GridState.branch_loading_percent`.
+        """
+        if self._behind is None:
+            self._behind = _behind(self._net, self._net.load.loc[self._loads, "bus"].to_numpy())
+        return self._behind
+
+
+
+def _behind(net: pandapower.pandapowerNet, load_bus: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Topology of the in-service grid (see :meth:`ElectricGrid.behind`)."""
+    graph = topology.create_nxgraph(net, respect_switches=True, include_out_of_service=False)
+    sources = set(net.ext_grid.loc[net.ext_grid["in_service"], "bus"])
+
+    def supplied(g: object) -> set[int]:
+        reached: set[int] = set()
+        for component in nx.connected_components(g):
+            if component & sources:
+                reached |= component
+        return reached
+
+    base = supplied(graph)
+    unsupplied = np.array([b not in base for b in load_bus], dtype=bool)
+    branches = [("line", i, net.line.at[i, "from_bus"], net.line.at[i, "to_bus"])
+                for i in net.line.index] + [
+        ("trafo", i, net.trafo.at[i, "hv_bus"], net.trafo.at[i, "lv_bus"])
+        for i in net.trafo.index]
+    branch_behind = np.zeros((len(branches), len(load_bus)), dtype=bool)
+    for k, (kind, idx, a, b) in enumerate(branches):
+        if not net[kind].at[idx, "in_service"] or not graph.has_edge(a, b, key=(kind, idx)):
+            continue
+        cut = graph.copy()
+        cut.remove_edge(a, b, key=(kind, idx))
+        reached = supplied(cut)
+        branch_behind[k] = [(bus in base) and (bus not in reached) for bus in load_bus]
+    buses = net.bus.index.to_numpy()
+    bus_behind = np.zeros((len(buses), len(load_bus)), dtype=bool)
+    for k, bus in enumerate(buses):
+        if bus not in base:
+            continue
+        cut = graph.copy()
+        cut.remove_node(bus)
+        reached = supplied(cut)
+        bus_behind[k] = [(lb == bus) or (lb in base and lb not in reached) for lb in load_bus]
+    return branch_behind, bus_behind, unsupplied

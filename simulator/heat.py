@@ -248,6 +248,15 @@ class HeatNetwork:
         """Specific heat capacity of the network fluid (J kg-1 K-1)."""
         return np.asarray(self._net.fluid.get_heat_capacity(np.asarray(t_k, dtype=float)))
 
+    def set_closed_pipes(self, names: list[str]) -> None:
+        """Close the named pipes (out of service), open all others; restart cold after it."""
+        self._net.pipe["in_service"] = ~np.isin(self.pipe_names, names)
+        self._cold_start()
+
+    def pipes_in_service(self) -> np.ndarray:
+        """1 for each open pipe, 0 for a closed one."""
+        return self._net.pipe["in_service"].to_numpy(dtype=float)
+
     def density_kg_per_m3(self, t_k: np.ndarray | float) -> np.ndarray:
         """Density of the network fluid (kg m-3) at ``t_k`` (K)."""
         return np.asarray(self._net.fluid.get_density(np.asarray(t_k, dtype=float)))
@@ -290,12 +299,16 @@ class HeatNetwork:
         # Fixed plants out of service have NaN results: they fed nothing.
         for key in ("q", "mdot"):
             plants[key] = np.nan_to_num(plants[key], nan=0.0)
-        physical = bool(np.all(t_in_c[res_c["qext_w"].to_numpy() > 0] > inputs.t_return_k))
+        q_c = res_c["qext_w"].to_numpy(dtype=float)
+        # consumers cut off from every plant (a closed pipe split the network) get NaN results:
+        # they receive nothing, which the caller books as unserved heat
+        connected = np.isfinite(q_c) & np.isfinite(t_in_c)
+        physical = bool(np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
         return HeatState(
             converged=physical,
             iterations=float(net.get("_internal_results", {}).get("iterations_bidirectional",
                                                                     np.nan)),
-            consumer_q_w=res_c["qext_w"].to_numpy(dtype=float),
+            consumer_q_w=np.where(connected, q_c, 0.0),
             consumer_t_supply_k=t_in_c,
             consumer_dp_bar=(res_c["p_from_bar"] - res_c["p_to_bar"]).to_numpy(dtype=float),
             junction_t_k=net.res_junction["t_k"].to_numpy(dtype=float),

@@ -7,7 +7,10 @@ so ``initial + charged - discharged - losses = final`` holds to rounding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,52 @@ def next_energy_mwh(store: Storage, energy_mwh: float, heat_mw: float) -> tuple[
     """(energy after the hour, standing loss of the hour) for a network heat ``heat_mw``."""
     loss = standing_loss_mwh(energy_mwh, store.standing_loss_per_day)
     return energy_mwh - heat_mw - loss, loss
+
+
+class StoreBank:
+    """The stores of a scenario with their energy (MW h): plan, settle and book each hour."""
+
+    def __init__(self, stores: list[Storage], plant_index: np.ndarray) -> None:
+        self.stores = stores
+        self.plant = np.asarray(plant_index, dtype=int)
+        self.energy_mwh = np.array([s.initial_mwh for s in stores], dtype=float)
+
+    def __len__(self) -> int:
+        return len(self.stores)
+
+    def plan(self, share: np.ndarray, action: Callable[[float, float, float], float]
+             ) -> np.ndarray:
+        """Net heat of each store (MW, + discharge, - charge), stores in turn.
+
+        ``share`` scales each store's power limits (events); ``action(charge_max, discharge_max,
+        already_mw)`` decides one store given what the stores before it already do.
+        """
+        out = np.zeros(len(self.stores))
+        for k, store in enumerate(self.stores):
+            if share[k] <= 0.0:
+                continue
+            charge_max, discharge_max = limits_mw(store, float(self.energy_mwh[k]))
+            out[k] = action(charge_max * share[k], discharge_max * share[k], out[:k].sum())
+        return out
+
+    def settle(self, plant_mw: np.ndarray, store_mw: np.ndarray) -> np.ndarray:
+        """Stores at a plant never feed in more than the plant delivered to the network."""
+        out = store_mw.copy()
+        for p in np.unique(self.plant):
+            giving = (self.plant == p) & (out > 0.0)
+            total = out[giving].sum()
+            if total > max(plant_mw[p], 0.0):
+                out[giving] *= max(plant_mw[p], 0.0) / total
+        return out
+
+    def per_plant(self, store_mw: np.ndarray, n_plants: int) -> np.ndarray:
+        """Net store heat summed per plant (MW)."""
+        return np.bincount(self.plant, weights=store_mw, minlength=n_plants)
+
+    def advance(self, store_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Book one hour; (energy at the end, standing loss) per store (MW h)."""
+        loss = np.zeros(len(self.stores))
+        for k, store in enumerate(self.stores):
+            self.energy_mwh[k], loss[k] = next_energy_mwh(store, float(self.energy_mwh[k]),
+                                                          float(store_mw[k]))
+        return self.energy_mwh.copy(), loss

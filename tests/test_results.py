@@ -25,7 +25,7 @@ COORDS = {
     "unit": ["hp", "boiler", "store"], "consumer": ["c1", "c2"], "junction": ["j1", "j2", "j3"],
     "pipe": ["p1", "p2"], "bus": ["b1", "b2"], "line": ["l1", "l2"], "trafo": ["t1"],
 }
-FLAGS = {"converged", "heat_converged", "grid_converged"}
+FLAGS = {v.name for v in VARIABLES if v.flag_meanings}
 ATTRS = {"title": "test cube", "scenario": "base", "config_sha256": "ab" * 32, "history": "test"}
 
 
@@ -43,7 +43,8 @@ def filled_recorder(n: int = 5) -> Recorder:
         for k, var in enumerate(VARIABLES):
             if var.name in FLAGS:
                 flag = 0.0 if (var.name == "converged" and i == 2) else 1.0
-                values[var.name] = flag if len(var.dims) == 1 else np.full(3, flag)
+                values[var.name] = (flag if len(var.dims) == 1
+                                    else np.full(len(COORDS[var.dims[1]]), flag))
             elif len(var.dims) == 1:
                 values[var.name] = 100.0 * k + 10 * i + 0.25
             else:
