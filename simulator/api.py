@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import importlib.metadata as md
 import sys
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,10 +77,17 @@ def geometry_coords(district: District) -> dict[str, tuple[str, Any, dict[str, s
     return out
 
 
+Progress = Callable[[int, int], None]
+
+
 def simulate_scenario(
-    scenario: Scenario, district: District, hours: int | None = None
+    scenario: Scenario, district: District, hours: int | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Recorder, dict[str, str]]:
-    """Run the coupled hourly simulation; the filled recorder and the cube's global attrs."""
+    """Run the coupled hourly simulation; the filled recorder and the cube's global attrs.
+
+    ``progress(done, total)`` is called after each simulated hour.
+    """
     inputs = build_inputs(scenario, district.heat.consumer_names,
                           district.heat.consumer_design_w, hours)
     step = CoupledStep(scenario, district, inputs)
@@ -92,8 +100,15 @@ def simulate_scenario(
         "line": district.grid.line_names,
         "trafo": district.grid.trafo_names,
     })
-    simulate(step, len(inputs.time), recorder.record, [u.name for u in scenario.units],
-             scenario.events, scenario.period.start)
+    total = len(inputs.time)
+
+    def record(h: int, values: Mapping[str, float | np.ndarray]) -> None:
+        recorder.record(h, values)
+        if progress is not None:
+            progress(h + 1, total)
+
+    simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
+             scenario.period.start)
     return recorder, _attrs(scenario, inputs.filled_values)
 
 
@@ -102,6 +117,7 @@ def run(
     hours: int | None = None,
     output: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Simulate a scenario file and write its cube; the cube's path.
 
@@ -114,7 +130,7 @@ def run(
         raise ConfigError([f"{config_path}: --hours: must be a positive number of hours"])
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect)
     check_wiring(scenario, district, config_path)
-    recorder, attrs = simulate_scenario(scenario, district, hours)
+    recorder, attrs = simulate_scenario(scenario, district, hours, progress)
     converged = recorder.array("converged")
     failed_share = float(np.mean(converged < 0.5))
     if failed_share > scenario.solver.max_failed_share:

@@ -130,8 +130,11 @@ class Books:
         t = self._t
         t_sink_k = state.plant_t_supply_k[t.plant]
         fuel_ph, el_ph, cop = per_heat(t, t_sink_k, t_source_k)
-        fuel_mw = heat_mw * fuel_ph
-        el_mw = heat_mw * el_ph
+        # a unit that makes no heat uses nothing, even at a plant out of service this hour
+        # (whose sink temperature, and so COP, is NaN)
+        running = heat_mw > 0.0
+        fuel_mw = np.where(running, heat_mw * fuel_ph, 0.0)
+        el_mw = np.where(running, heat_mw * el_ph, 0.0)
         share = np.array([
             chp_heat_share(h, -e, self._chp_allocation) if isinstance(u, Chp) else 1.0
             for u, h, e in zip(t.units, heat_mw, el_mw, strict=True)

@@ -9,10 +9,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from simulator.api import RunFailed, run, validate
 from simulator.config import ConfigError
-from simulator.results import format_summary, open_results, summarize
+from simulator.results import open_results
+from simulator.summary import format_comparison, format_summary, summarize
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -27,14 +29,54 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("--output", type=Path, help="cube path (default results/<name>.nc)")
     p_val = sub.add_parser("validate", help="check a scenario against its district")
     p_val.add_argument("config", type=Path)
-    p_sum = sub.add_parser("summary", help="print the period figures of a cube")
-    p_sum.add_argument("cube", type=Path)
+    p_sum = sub.add_parser("summary", help="print the period figures of cubes (several: compare)")
+    p_sum.add_argument("cube", type=Path, nargs="+")
+    p_swp = sub.add_parser("sweep", help="run every case of a sweep file (configs/sweeps/*.yaml)")
+    p_swp.add_argument("sweep", type=Path)
+    p_swp.add_argument("--executor", choices=["serial", "local", "slurm", "pbs"], default="local",
+                       help="serial (no Dask), local (Dask LocalCluster, default), slurm, pbs")
+    p_swp.add_argument("--workers", type=int, help="worker processes (local default: cores)")
+    p_swp.add_argument("--hours", type=int, help="simulate only the first N hours of each case")
+    p_swp.add_argument("--out", type=Path, help="results directory (default results/<sweep>)")
+    p_swp.add_argument("--resume", action="store_true",
+                       help="keep finished cases with matching config, run the rest")
+    p_swp.add_argument("--execution", type=Path,
+                       help="execution YAML (cluster options) instead of the sweep's block")
+    p_plt = sub.add_parser("plot", help="write PNG figures and index.html of a cube or sweep dir")
+    p_plt.add_argument("cube", type=Path, help="a result cube (.nc) or a sweep directory")
+    p_plt.add_argument("--out", type=Path,
+                       help="figure directory (default <cube>_figures/ or <dir>/figures/)")
+    p_plt.add_argument("--week", help="first day of the dispatch week, e.g. 2030-02-01 "
+                       "(default: the week of peak heat demand)")
     return parser
+
+
+class RunProgress:
+    """``done/total hours, hours per second, ETA`` on one stderr line, at most twice a second;
+    silent when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self._stream = stream
+        self._enabled = stream.isatty()
+        self._start = time.perf_counter()
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self._enabled or (now - self._last < 0.5 and done < total):
+            return
+        self._last = now
+        rate = done / max(now - self._start, 1e-9)
+        eta = (total - done) / rate if rate > 0 else float("nan")
+        self._stream.write(f"\r  {done}/{total} h  {rate:6.1f} h/s  ETA {eta:5.0f} s ")
+        if done == total:
+            self._stream.write("\n")
+        self._stream.flush()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    path = run(args.config, hours=args.hours, output=args.output)
+    path = run(args.config, hours=args.hours, output=args.output, progress=RunProgress())
     wall_s = time.perf_counter() - start
     ds = open_results(path)
     figures = summarize(ds)
@@ -53,15 +95,48 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    try:
-        ds = open_results(args.cube)
-    except (FileNotFoundError, OSError, ValueError) as err:
-        raise ConfigError([f"{args.cube}: cannot open cube: {err}"]) from None
-    print(format_summary(summarize(ds), f"{ds.attrs.get('scenario', args.cube.stem)}"))
+    figures = {}
+    for cube in args.cube:
+        try:
+            ds = open_results(cube)
+        except (FileNotFoundError, OSError, ValueError) as err:
+            raise ConfigError([f"{cube}: cannot open cube: {err}"]) from None
+        name = str(ds.attrs.get("scenario", cube.stem))
+        figures[name] = summarize(ds)
+        print(format_summary(figures[name], name), end="\n\n")
+    if len(figures) > 1:
+        print(format_comparison(figures))
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary}
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.sweep import run_sweep  # Dask loads only for sweeps
+
+    report = run_sweep(args.sweep, executor=args.executor, workers=args.workers,
+                       hours=args.hours, out=args.out, resume=args.resume,
+                       execution=args.execution)
+    print(f"sweep {report.name}: {report.done} of {report.cases} cases done, "
+          f"{report.failed} failed, {len(report.kept)} kept from before, "
+          f"{report.wall_time_s:.1f} s")
+    for case_id, error in report.failures:
+        print(f"  failed {case_id}: {error}", file=sys.stderr)
+    print(f"results: {report.out} (manifest: {report.manifest})")
+    return EXIT_FAILED if report.failed else 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from simulator.plots import plot_results  # matplotlib loads only for plots
+
+    try:
+        paths = plot_results(args.cube, out=args.out, week_start=args.week)
+    except (FileNotFoundError, OSError, ValueError) as err:
+        raise ConfigError([f"{args.cube}: cannot plot: {err}"]) from None
+    print(f"{len(paths) - 1} figures written; open {paths[-1]}")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
+            "sweep": _cmd_sweep, "plot": _cmd_plot}
 
 
 def main(argv: list[str] | None = None) -> int:

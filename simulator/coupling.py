@@ -34,6 +34,10 @@ from simulator.supply import build_unit
 #: step re-solve with less demand served instead of booking the excess on the last unit.
 OVERFLOW_TOLERANCE = 0.002
 MAX_PASSES = 3
+#: When a solve with fixed-flow plants fails (typically the slack plant's flow reversing because
+#: the fixed plants overshoot at a small temperature difference), retry with them scaled down;
+#: the slack plant takes the difference and the books follow the solved heat.
+FIXED_PLANT_BACK_OFF = (1.0, 0.9, 0.7)
 PUMP_SUFFIX = "_pump"
 
 Values = dict[str, float | np.ndarray]
@@ -207,11 +211,14 @@ class CoupledStep:
             plan = plan_hour(served_mw, self._loss_guess_mw, capacity, order,
                              self._tables.plant, n_plants, min_mw, store_mw, self._bank.plant)
             scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
-            state = self._heat.step(HeatInputs(
-                consumer_q_w=demand_mw * scale * 1e6, t_supply_k=float(inp.t_supply_k[h]),
-                t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
-                fixed_plant_q_w=plan.fixed_plant_mw * 1e6,
-            ))
+            for back_off in FIXED_PLANT_BACK_OFF:
+                state = self._heat.step(HeatInputs(
+                    consumer_q_w=demand_mw * scale * 1e6, t_supply_k=float(inp.t_supply_k[h]),
+                    t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
+                    fixed_plant_q_w=plan.fixed_plant_mw * back_off * 1e6,
+                ))
+                if state.converged or not plan.fixed_plant_mw.any():
+                    break
             if not state.converged:
                 return None
             self._loss_guess_mw = state.loss_w * 1e-6

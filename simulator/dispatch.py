@@ -14,7 +14,7 @@ import numpy as np
 
 #: Share of the hour's heat target the pressure-holding (slack) plant keeps at least, so that
 #: fixed-flow plants never reverse its circulation (pandapipes raises on reversal).
-SLACK_MIN_SHARE = 0.02
+SLACK_MIN_SHARE = 0.05
 
 
 def merit_order(marginal: np.ndarray, order_by: str, must_run: np.ndarray | None = None

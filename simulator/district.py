@@ -89,9 +89,11 @@ def check_wiring(scenario: Scenario, district: District, config_path: Path) -> N
         if name not in branches:
             problems.append(f"{config_path}: coupling.loading_limits_percent.{name}: "
                             + _unknown("line or trafo", name, branches, grid_file))
-    used = {u.plant or district.heat.slack_plant_name for u in scenario.units}
-    for plant in plants:
-        if plant not in used:
-            problems.append(f"{config_path}: units: no unit feeds plant '{plant}' of {heat_file}")
+    slack = district.heat.slack_plant_name
+    if all((u.plant or slack) != slack for u in scenario.units):
+        # fixed-flow plants without units simply stay out of service; the slack plant holds
+        # pressure and balances the network, so it needs at least one unit
+        problems.append(f"{config_path}: units: no unit feeds the pressure-holding plant "
+                        f"'{slack}' of {heat_file}")
     if problems:
         raise ConfigError(problems)

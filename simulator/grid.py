@@ -5,6 +5,12 @@ pumps, electric boilers, circulation pumps) are attached once as ``load`` rows n
 ``districtsim:<name>``; each hour :meth:`ElectricGrid.step` writes their ``p_mw`` vectorised,
 runs an AC power flow (warm-started from the previous hour's voltages) and returns a frozen
 :class:`GridState` of numpy arrays.
+
+Speed (``fast=True``, the default): after the first converged hour the power flow runs on the
+structures pandapower built (:class:`simulator.grid_fast.FastGrid`: ``Ybus``, bus injections,
+Newton-Raphson from the previous voltages), checked against ``runpp`` when it is set up and
+every ``VERIFY_EVERY`` hours; anything it does not cover, or any failure, takes the plain
+``runpp`` path. ``fast=False`` uses ``runpp`` only (the reference for tests).
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ import pandapower
 import pandas as pd
 from pandapower import topology
 
+from simulator.grid_fast import FastGrid, GridResult
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapower").setLevel(logging.ERROR)
 
 LOAD_PREFIX = "districtsim:"
+#: hours between two checks of the fast path against a full ``runpp``
+VERIFY_EVERY = 168
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,14 @@ class GridState:
 class ElectricGrid:
     """A pandapower grid with the district's electric consumers attached at named buses."""
 
-    def __init__(self, net: pandapower.pandapowerNet) -> None:
+    def __init__(self, net: pandapower.pandapowerNet, fast: bool = True) -> None:
         self._net = net
+        #: (name, bus name) of each attached load, in ``step``'s ``p_mw`` order
+        self.attached_loads: list[tuple[str, str]] = []
+        self._fast: FastGrid | None = None
+        self._fast_hours = 0
+        #: why the fast path is not in use ('' while it is, or before the first hour)
+        self.fast_status = "" if fast else "disabled (fast=False)"
         self._loads = np.zeros(0, dtype=int)
         self._background_p_mw = net.load["p_mw"].to_numpy(dtype=float, copy=True)
         self._background_q_mvar = net.load["q_mvar"].to_numpy(dtype=float, copy=True)
@@ -57,9 +72,9 @@ class ElectricGrid:
         self._behind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def from_json(cls, path: str | Path) -> ElectricGrid:
+    def from_json(cls, path: str | Path, fast: bool = True) -> ElectricGrid:
         """Load a grid written with ``pandapower.to_json``."""
-        return cls(pandapower.from_json(str(path)))
+        return cls(pandapower.from_json(str(path)), fast)
 
     @property
     def bus_names(self) -> list[str]:
@@ -90,6 +105,7 @@ class ElectricGrid:
 
     def attach(self, names: list[str], buses: list[str]) -> None:
         """Create one load per simulator consumer of electricity, ``names[i]`` at ``buses[i]``."""
+        self.attached_loads = list(zip(names, buses, strict=True))
         index = {name: i for name, i in zip(self.bus_names, self._net.bus.index, strict=True)}
         self._loads = np.array(
             [
@@ -101,11 +117,37 @@ class ElectricGrid:
         )
         self._background = ~self._net.load.index.isin(self._loads)
         self._behind = None
+        self._drop_fast()
+
+    def _drop_fast(self) -> None:
+        """Forget the fast path (the grid changed); the next plain solve sets it up again."""
+        self._fast = None
+        if self.fast_status != "disabled (fast=False)":
+            self.fast_status = ""
 
     def step(self, p_mw: np.ndarray, background_scale: float = 1.0) -> GridState:
         """Solve one hour with the attached loads at ``p_mw`` (MW, unity power factor)."""
+        p_mw = np.asarray(p_mw, dtype=float)
+        if not (np.all(np.isfinite(p_mw)) and np.isfinite(background_scale)):
+            # a NaN load makes runpp fail and leaves the net failing in every later hour too
+            return self.failed_state()
+        if self._fast is None:
+            return self._step_plain(p_mw, background_scale)
+        result = self._fast.solve(p_mw, background_scale)
+        self._fast_hours += 1
+        if result is not None and self._fast_hours % VERIFY_EVERY:
+            return _state(result)
+        plain = self._step_plain(p_mw, background_scale)
+        if result is not None and plain.converged:
+            problem = FastGrid.compare(self._net, result)
+            if problem:
+                self._fast = None
+                self.fast_status = f"fast path left runpp's results ({problem}): disabled"
+        return plain
+
+    def _step_plain(self, p_mw: np.ndarray, background_scale: float) -> GridState:
         net = self._net
-        net.load.loc[self._loads, "p_mw"] = np.asarray(p_mw, dtype=float)
+        net.load.loc[self._loads, "p_mw"] = p_mw
         if background_scale != self._scale:
             self._scale = background_scale
             net.load.loc[self._background, "p_mw"] = self._background_p_mw * background_scale
@@ -119,6 +161,12 @@ class ElectricGrid:
                 continue
             if net.converged:
                 self._init = "results"
+                if self._fast is None and not self.fast_status:
+                    fast = FastGrid.create(
+                        net, self._loads, net.load.index[self._background].to_numpy(),
+                        self._background_p_mw, self._background_q_mvar, self._scale)
+                    self.fast_status = fast if isinstance(fast, str) else ""
+                    self._fast = None if isinstance(fast, str) else fast
                 return GridState(
                     converged=True,
                     bus_vm_pu=net.res_bus["vm_pu"].to_numpy(dtype=float),
@@ -147,10 +195,16 @@ class ElectricGrid:
     # -- outages and topology --------------------------------------------------------------
     def set_out_of_service(self, lines: list[str], trafos: list[str]) -> None:
         """Take the named lines and transformers out of service, all others in."""
-        self._net.line["in_service"] = ~np.isin(self.line_names, lines)
-        self._net.trafo["in_service"] = ~np.isin(self.trafo_names, trafos)
+        line_on = ~np.isin(self.line_names, lines)
+        trafo_on = ~np.isin(self.trafo_names, trafos)
+        if (np.array_equal(line_on, self._net.line["in_service"].to_numpy(dtype=bool))
+                and np.array_equal(trafo_on, self._net.trafo["in_service"].to_numpy(dtype=bool))):
+            return
+        self._net.line["in_service"] = line_on
+        self._net.trafo["in_service"] = trafo_on
         self._behind = None
         self._init = "auto"
+        self._drop_fast()
 
     def in_service(self, kind: str) -> np.ndarray:
         """1 for each line or trafo (``kind``) in service, else 0."""
@@ -207,3 +261,15 @@ def _behind(net: pandapower.pandapowerNet, load_bus: np.ndarray
         reached = supplied(cut)
         bus_behind[k] = [(lb == bus) or (lb in base and lb not in reached) for lb in load_bus]
     return branch_behind, bus_behind, unsupplied
+
+
+def _state(result: GridResult) -> GridState:
+    """A converged :class:`GridState` from a fast-path result."""
+    return GridState(
+        converged=True,
+        bus_vm_pu=result.bus_vm_pu,
+        line_loading_percent=result.line_loading_percent,
+        trafo_loading_percent=result.trafo_loading_percent,
+        ext_grid_p_mw=result.ext_grid_p_mw,
+        branch_p_mw=result.branch_p_mw,
+    )

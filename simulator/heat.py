@@ -17,6 +17,13 @@ Modelling choices (measured in ``../shared/PANDAPIPES-FACTS.md``, pandapipes 0.1
 * network heat loss is computed per pipe as ``|mdot| cp (T_in - T_out)`` (pandapipes has no
   loss column), independently of the plant and consumer results, so the balance is a check;
 * ``text_k`` of every pipe is written every hour (a NaN is overwritten in place by pandapipes).
+
+Speed (``fast=True``, the default): after the first converged hour the adapter keeps pandapipes'
+internal tables and solves each further hour with :class:`simulator.heat_fast.FastHeat`: only
+the input cells are written, a predictor of the same equations warm-starts the state, and
+pandapipes' own bidirectional Newton loop confirms it (one sweep instead of ~8, no table
+rebuild). Any failure there falls back to the plain ``pandapipes.pipeflow`` retries below, from
+the last converged hour; ``fast=False`` uses the plain path only (the reference for tests).
 """
 
 from __future__ import annotations
@@ -29,8 +36,9 @@ from pathlib import Path
 import numpy as np
 import pandapipes
 import pandas as pd
-from pandapipes.pf.pipeflow_setup import PipeflowNotConverged
 
+from simulator.heat_fast import SOLVER_ERRORS, FastHeat
+from simulator.heat_pit import apply_to_tables, read_result_tables
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
@@ -38,8 +46,6 @@ logging.getLogger("pandapipes").setLevel(logging.ERROR)
 #: Relative heat error of a fixed-flow plant that triggers a re-solve, and the re-solves allowed.
 FIXED_PLANT_TOLERANCE = 0.002
 FIXED_PLANT_PASSES = 2
-
-SOLVER_ERRORS = (PipeflowNotConverged, UserWarning, ArithmeticError, ValueError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -86,9 +92,14 @@ class HeatState:
 class HeatNetwork:
     """A pandapipes district-heating network solved hour by hour."""
 
-    def __init__(self, net: pandapipes.pandapipesNet, max_iter_bidirect: int = 100) -> None:
+    def __init__(self, net: pandapipes.pandapipesNet, max_iter_bidirect: int = 100,
+                 fast: bool = True) -> None:
         self._net = net
         self._max_iter = max_iter_bidirect
+        self._fast: FastHeat | None = None
+        self._pending = False  # the last fast solve is a prediction still to be confirmed
+        #: why the fast path is not in use ('' while it is, or before the first hour)
+        self.fast_status = "" if fast else "disabled (fast=False)"
         problems = self._prepare()
         if problems:
             raise ValueError("; ".join(problems))
@@ -98,9 +109,10 @@ class HeatNetwork:
         self._fixed_t_in_k = np.full(n_fixed, np.nan)
 
     @classmethod
-    def from_json(cls, path: str | Path, max_iter_bidirect: int = 100) -> HeatNetwork:
+    def from_json(cls, path: str | Path, max_iter_bidirect: int = 100,
+                  fast: bool = True) -> HeatNetwork:
         """Load a network written with ``pandapipes.to_json``."""
-        return cls(pandapipes.from_json(str(path)), max_iter_bidirect)
+        return cls(pandapipes.from_json(str(path)), max_iter_bidirect, fast)
 
     def _prepare(self) -> list[str]:
         """Check the structure and switch every element into the modes the adapter drives."""
@@ -132,25 +144,32 @@ class HeatNetwork:
         return problems
 
     # -- names and design data -------------------------------------------------------------
+    def _names(self, table: str, prefix: str) -> list[str]:
+        """Element names of ``table`` (computed once: the adapter never renames elements)."""
+        cache = self.__dict__.setdefault("_name_cache", {})
+        if table not in cache:
+            cache[table] = unique_names(self._net[table], prefix)
+        return list(cache[table])
+
     @property
     def consumer_names(self) -> list[str]:
-        return unique_names(self._net.heat_consumer, "consumer_")
+        return self._names("heat_consumer", "consumer_")
 
     @property
     def junction_names(self) -> list[str]:
-        return unique_names(self._net.junction, "junction_")
+        return self._names("junction", "junction_")
 
     @property
     def pipe_names(self) -> list[str]:
-        return unique_names(self._net.pipe, "pipe_")
+        return self._names("pipe", "pipe_")
 
     @property
     def slack_plant_name(self) -> str:
-        return unique_names(self._net.circ_pump_pressure, "plant_")[0]
+        return self._names("circ_pump_pressure", "plant_")[0]
 
     @property
     def fixed_plant_names(self) -> list[str]:
-        return unique_names(self._net.circ_pump_mass, "plant_mass_")
+        return self._names("circ_pump_mass", "plant_mass_")
 
     @property
     def plant_names(self) -> list[str]:
@@ -184,14 +203,16 @@ class HeatNetwork:
 
         A fixed plant's mass flow is set from its inlet temperature of the previous solve; when
         that guess is off (first hour, load changes) one warm re-solve with the updated inlet
-        temperature brings the plant to its target (measured: +1.6 % -> +0.05 %).
+        temperature brings the plant to its target (measured: +1.6 % -> +0.05 %). On the fast
+        path the passes before the last are predictions, and only the state returned is solved
+        by pandapipes (the predictor solves the same equations to round-off).
         """
-        state = self._solve(inputs)
-        for _ in range(FIXED_PLANT_PASSES):
-            if not state.converged or not self._fixed_off_target(state, inputs):
+        for passes_left in range(FIXED_PLANT_PASSES, -1, -1):
+            state = self._solve(inputs, provisional=passes_left > 0)
+            if (not state.converged or not passes_left
+                    or not self._fixed_off_target(state, inputs)):
                 break
-            state = self._solve(inputs)
-        return state
+        return self._confirm(state, inputs)
 
     def _fixed_off_target(self, state: HeatState, inputs: HeatInputs) -> bool:
         target_w = np.asarray(inputs.fixed_plant_q_w, dtype=float)
@@ -199,13 +220,21 @@ class HeatNetwork:
         error = np.abs(state.plant_q_w[1:][active] - target_w[active]) / target_w[active]
         return bool(np.any(error > FIXED_PLANT_TOLERANCE))
 
-    def _solve(self, inputs: HeatInputs) -> HeatState:
+    def _solve(self, inputs: HeatInputs, provisional: bool = False) -> HeatState:
         """One solve: warm start first, then once more from the stored initial state.
 
         The retry is damped (``alpha`` 0.5) with three times the iteration limit, the fix that
-        worked on stagnation hours (facts §5).
+        worked on stagnation hours (facts §5). The fast path is tried first when it is running;
+        ``provisional`` lets it return a prediction that :meth:`_confirm` must solve.
         """
-        self._write_inputs(inputs)
+        write = self._setpoints(inputs)
+        self._pending = False
+        if self._fast is not None:
+            state = self._solve_fast(inputs, write, provisional)
+            if state is not None:
+                return state
+            self._leave_fast()
+        apply_to_tables(self._net, write)
         for warm in (True, False):
             if not warm:
                 self._cold_start()
@@ -225,33 +254,91 @@ class HeatNetwork:
                 state = self._read_state(inputs)
                 if state.converged:
                     self._warm_start()
+                    if not self.fast_status:  # set the fast path up on this converged pit
+                        fast = FastHeat.create(self._net)
+                        self._fast = fast if isinstance(fast, FastHeat) else None
+                        self.fast_status = "" if self._fast else str(fast)
                     return state
         self._cold_start()
         return self.failed_state()
 
-    def _write_inputs(self, inputs: HeatInputs) -> None:
-        net = self._net
-        net.heat_consumer["qext_w"] = np.asarray(inputs.consumer_q_w, dtype=float)
-        net.heat_consumer["treturn_k"] = inputs.t_return_k
-        net.circ_pump_pressure["t_flow_k"] = inputs.t_supply_k
-        net.pipe["text_k"] = inputs.t_ground_k
-        if len(net.circ_pump_mass):
-            q_w = np.asarray(inputs.fixed_plant_q_w, dtype=float)
-            t_in_k = np.where(np.isnan(self._fixed_t_in_k), inputs.t_return_k, self._fixed_t_in_k)
-            cp = self._cp(0.5 * (inputs.t_supply_k + t_in_k))
-            mdot = q_w / (cp * np.maximum(inputs.t_supply_k - t_in_k, 1.0))
-            net.circ_pump_mass["t_flow_k"] = inputs.t_supply_k
-            net.circ_pump_mass["mdot_flow_kg_per_s"] = np.maximum(mdot, 0.0)
-            net.circ_pump_mass["in_service"] = self._fixed_in_service & (q_w > 0.0)
+    def _solve_fast(self, inputs: HeatInputs, write: dict, provisional: bool
+                    ) -> HeatState | None:
+        """One hour on the fast path; None when it did not give a converged, physical state."""
+        fast = self._fast
+        assert fast is not None
+        raw = fast.provisional(write)
+        self.fast_status = fast.problem
+        if fast.problem:
+            return None
+        if provisional and raw is not None and len(write["fixed_mdot"]):
+            state = self._state_from(raw, inputs, np.nan)
+            if state.converged:
+                self._pending = True
+                return state
+        return self._verified(inputs)
+
+    def _verified(self, inputs: HeatInputs) -> HeatState | None:
+        """pandapipes' solution of what the fast path wrote and predicted, if converged."""
+        fast = self._fast
+        assert fast is not None
+        raw = fast.verify()
+        state = None if raw is None else self._state_from(raw, inputs, fast.iterations())
+        if state is None or not state.converged:
+            return None
+        fast.remember()
+        return state
+
+    def _confirm(self, state: HeatState, inputs: HeatInputs) -> HeatState:
+        """The state itself, or pandapipes' solution of a pending prediction of it."""
+        if not self._pending:
+            return state
+        self._pending = False
+        final = self._verified(inputs)
+        if final is not None:
+            return final
+        self._leave_fast()
+        return self._solve(inputs)
+
+    def _leave_fast(self) -> None:
+        """Back to the plain path, warm from the last converged hour."""
+        assert self._fast is not None
+        self._net.junction["tfluid_k"] = self._fast.last_junction_t_k
+        self._net.junction["pn_bar"] = self._fast.last_junction_p_bar
+        self._fast = None
+
+    def _setpoints(self, inputs: HeatInputs) -> dict:
+        """The hour's inputs as written into the network (``heat_pit.apply_to_tables`` keys).
+
+        A fixed-flow plant gets the mass flow (kg/s) that carries its heat target from its
+        inlet temperature of the previous solve (the return temperature before the first),
+        and is out of service while its target is zero.
+        """
+        q_fixed = np.asarray(inputs.fixed_plant_q_w, dtype=float)
+        t_in_k = np.where(np.isnan(self._fixed_t_in_k), inputs.t_return_k, self._fixed_t_in_k)
+        cp = self._cp(0.5 * (inputs.t_supply_k + t_in_k))
+        mdot = q_fixed / (cp * np.maximum(inputs.t_supply_k - t_in_k, 1.0))
+        return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float),
+                "t_return_k": inputs.t_return_k, "t_supply_k": inputs.t_supply_k,
+                "t_ground_k": inputs.t_ground_k, "fixed_mdot": np.maximum(mdot, 0.0),
+                "fixed_active": self._fixed_in_service & (q_fixed > 0.0),
+                "max_iter": self._max_iter}
 
     def _cp(self, t_k: np.ndarray | float) -> np.ndarray:
         """Specific heat capacity of the network fluid (J kg-1 K-1)."""
         return np.asarray(self._net.fluid.get_heat_capacity(np.asarray(t_k, dtype=float)))
 
     def set_closed_pipes(self, names: list[str]) -> None:
-        """Close the named pipes (out of service), open all others; restart cold after it."""
-        self._net.pipe["in_service"] = ~np.isin(self.pipe_names, names)
+        """Close the named pipes (out of service), open all others; restart cold after a change."""
+        open_ = ~np.isin(self.pipe_names, names)
+        if np.array_equal(open_, self._net.pipe["in_service"].to_numpy(dtype=bool)):
+            return
+        self._net.pipe["in_service"] = open_
         self._cold_start()
+        # the structure changed: the next plain solve sets the fast path up again and checks it
+        self._fast = None
+        if self.fast_status != "disabled (fast=False)":
+            self.fast_status = ""
 
     def pipes_in_service(self) -> np.ndarray:
         """1 for each open pipe, 0 for a closed one."""
@@ -270,55 +357,43 @@ class HeatNetwork:
         self._net.junction["pn_bar"] = self._init_p_bar
 
     def _read_state(self, inputs: HeatInputs) -> HeatState:
-        net = self._net
-        res_c = net.res_heat_consumer
-        t_in_c = res_c["t_from_k"].to_numpy(dtype=float)
-        res_pipe = net.res_pipe
-        mdot = res_pipe["mdot_from_kg_per_s"].to_numpy(dtype=float)
-        t_in = np.where(mdot >= 0, res_pipe["t_from_k"], res_pipe["t_to_k"]).astype(float)
-        t_out = res_pipe["t_outlet_k"].to_numpy(dtype=float)
+        iterations = self._net.get("_internal_results", {}).get("iterations_bidirectional")
+        return self._state_from(read_result_tables(self._net), inputs,
+                                float(np.nan if iterations is None else iterations))
+
+    def _state_from(self, raw: dict[str, np.ndarray], inputs: HeatInputs,
+                    iterations: float) -> HeatState:
+        """The hour's state from raw result arrays (:func:`~simulator.heat_fast.read_result_tables`
+        or :meth:`~simulator.heat_fast.FastHeat.read`, which give the same keys)."""
+        t_in_c = raw["consumer_t_from_k"]
+        mdot = raw["pipe_mdot_kg_per_s"]
+        t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])
+        t_out = raw["pipe_t_outlet_k"]
         loss = np.abs(mdot) * self._cp(0.5 * (t_in + t_out)) * (t_in - t_out)
-        slack = net.res_circ_pump_pressure
-        fixed = net.res_circ_pump_mass if len(net.circ_pump_mass) else None
-        plant_cols = {
-            "q": "qext_w", "mdot": "mdot_from_kg_per_s", "tout": "t_to_k", "tin": "t_from_k",
-        }
-        plants = {
-            key: np.concatenate(
-                [slack[col].to_numpy(dtype=float)]
-                + ([fixed[col].to_numpy(dtype=float)] if fixed is not None else [])
-            )
-            for key, col in plant_cols.items()
-        }
-        plift = np.concatenate([slack["p_to_bar"] - slack["p_from_bar"]] + (
-            [fixed["p_to_bar"] - fixed["p_from_bar"]] if fixed is not None else []
-        )).astype(float)
-        if fixed is not None:
-            t_in_fixed = plants["tin"][1:]
-            self._fixed_t_in_k = np.where(np.isfinite(t_in_fixed), t_in_fixed, np.nan)
-        # Fixed plants out of service have NaN results: they fed nothing.
-        for key in ("q", "mdot"):
-            plants[key] = np.nan_to_num(plants[key], nan=0.0)
-        q_c = res_c["qext_w"].to_numpy(dtype=float)
+        plift = raw["plant_p_to_bar"] - raw["plant_p_from_bar"]
+        t_in_plant = raw["plant_t_from_k"]
+        if len(t_in_plant) > 1:
+            self._fixed_t_in_k = np.where(np.isfinite(t_in_plant[1:]), t_in_plant[1:], np.nan)
+        q_c = raw["consumer_q_w"]
         # consumers cut off from every plant (a closed pipe split the network) get NaN results:
         # they receive nothing, which the caller books as unserved heat
         connected = np.isfinite(q_c) & np.isfinite(t_in_c)
         physical = bool(np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
         return HeatState(
             converged=physical,
-            iterations=float(net.get("_internal_results", {}).get("iterations_bidirectional",
-                                                                    np.nan)),
+            iterations=iterations,
             consumer_q_w=np.where(connected, q_c, 0.0),
             consumer_t_supply_k=t_in_c,
-            consumer_dp_bar=(res_c["p_from_bar"] - res_c["p_to_bar"]).to_numpy(dtype=float),
-            junction_t_k=net.res_junction["t_k"].to_numpy(dtype=float),
-            junction_p_bar=net.res_junction["p_bar"].to_numpy(dtype=float),
+            consumer_dp_bar=raw["consumer_p_from_bar"] - raw["consumer_p_to_bar"],
+            junction_t_k=raw["junction_t_k"],
+            junction_p_bar=raw["junction_p_bar"],
             pipe_mdot_kg_per_s=mdot,
             pipe_loss_w=np.nan_to_num(loss),
-            plant_q_w=plants["q"],
-            plant_mdot_kg_per_s=plants["mdot"],
-            plant_t_supply_k=plants["tout"],
-            plant_t_return_k=plants["tin"],
+            # fixed plants out of service have NaN results: they fed nothing
+            plant_q_w=np.nan_to_num(raw["plant_q_w"], nan=0.0),
+            plant_mdot_kg_per_s=np.nan_to_num(raw["plant_mdot_kg_per_s"], nan=0.0),
+            plant_t_supply_k=raw["plant_t_to_k"],
+            plant_t_return_k=t_in_plant,
             plant_plift_bar=np.nan_to_num(plift),
         )
 

@@ -163,10 +163,10 @@ def format_comparison(figures: Mapping[str, Mapping[str, float]]) -> str:
             ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh"),
             ("el_drawn_mwh", "electricity drawn", "MW h")]
     width = max(12, *(len(n) for n in names))
-    lines = ["comparison".ljust(26) + "".join(n.rjust(width + 2) for n in names)]
+    lines = ["comparison".ljust(32) + "".join(n.rjust(width + 2) for n in names)]
     for key, label, unit in keys:
         values = [figures[n].get(key, float("nan")) for n in names]
-        lines.append(f"{label} ({unit})".ljust(26)
+        lines.append(f"{label} ({unit})".ljust(32)
                      + "".join(f"{v:{width + 2}.1f}" for v in values))
     base = figures[names[0]].get("co2_g_per_kwh_heat", float("nan"))
     for n in names[1:]:

@@ -136,8 +136,10 @@ def build_unit(spec: config.Unit, default_plant: str) -> SupplyUnit:
 
 def pump_el_mw(mdot_kg_per_s: float, plift_bar: float, density_kg_per_m3: float,
                efficiency: float) -> float:
-    """Electric power of a circulation pump (MW): mdot * dp / (rho * efficiency)."""
-    if not np.isfinite(mdot_kg_per_s) or not np.isfinite(plift_bar):
-        return float("nan")
-    return max(mdot_kg_per_s, 0.0) * max(plift_bar, 0.0) * 1e5 / (
-        density_kg_per_m3 * efficiency) * 1e-6
+    """Electric power of a circulation pump (MW): mdot * dp / (rho * efficiency).
+
+    A plant out of service (no flow, NaN results) draws nothing.
+    """
+    if not np.isfinite(mdot_kg_per_s) or mdot_kg_per_s <= 0.0 or not np.isfinite(plift_bar):
+        return 0.0
+    return mdot_kg_per_s * max(plift_bar, 0.0) * 1e5 / (density_kg_per_m3 * efficiency) * 1e-6

@@ -116,3 +116,4 @@ def test_cli_bad_input_exits_2_with_no_traceback_and_no_output(
     assert "units[0]" in err and "Traceback" not in err
     assert not out.exists()
     assert list(tmp_path.glob("*.nc*")) == []
+

@@ -1,0 +1,303 @@
+"""``make bench``: the simulator's full year against a plain pandapipes + pandapower loop.
+
+Run from the repository root on an otherwise idle machine (it is a benchmark, not a test):
+
+    .venv/bin/python bench/bench.py [--hours 8760] [--plain-every 15] [--before-hours 336]
+
+In one process and one run it measures, after a warm-up that pays the numba JIT:
+
+* ``fast``: the project's coupled simulation (``simulator.api.simulate_scenario``) of
+  ``configs/schutterwald.yaml`` over ``--hours`` hours with the default (fast) adapters, with the
+  wall time split into heat solve, power flow, recording and dispatch (everything else in the
+  coupled step, SimPy included);
+* ``before``: the same simulation with the plain adapters (``fast=False``) over the first
+  ``--before-hours`` hours, split the same way;
+* ``plain``: a plain hourly loop (``pandapipes.pipeflow(mode="bidirectional")`` from the JSON's
+  initial state, then ``pandapower.runpp``) on the same inputs as ``fast`` for every
+  ``--plain-every``-th hour (at least 500), each hour compared with the simulator's results;
+* ``espoo_year_s``: wall time of ``simulator.api.run`` on ``configs/espoo_2030.yaml`` (its default
+  year, cube written to a temporary file), when that file exists; then the same run once more
+  as a user starts it, ``python -m simulator run`` in a new process, for its wall time with
+  imports and JIT and its peak memory.
+
+``--plain-every`` must keep the plain sample at 500 hours or more (15 gives 584 of 8760).
+
+Writes ``bench/results.json`` and ``bench/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandapipes
+import pandapower
+import xarray as xr
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulator import results as results_module  # noqa: E402
+from simulator.api import RunFailed, run, simulate_scenario  # noqa: E402
+from simulator.config import load_config  # noqa: E402
+from simulator.district import District, load_district  # noqa: E402
+from simulator.grid import LOAD_PREFIX, ElectricGrid  # noqa: E402
+from simulator.heat import HeatNetwork  # noqa: E402
+from simulator.inputs import build_inputs  # noqa: E402
+
+SCHUTTERWALD = ROOT / "configs" / "schutterwald.yaml"
+ESPOO = ROOT / "configs" / "espoo_2030.yaml"
+OUT = ROOT / "bench"
+PARTS = ("heat_solve", "power_flow", "recording", "dispatch")
+
+
+class Timers:
+    """Wall time spent inside wrapped callables, by name."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(PARTS, 0.0)
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - t0
+        return timed
+
+
+def district(scenario: Any, fast: bool) -> District:
+    """The scenario's district with fast or plain adapters."""
+    base = load_district(scenario.district, scenario.solver.max_iter_bidirect)
+    return District(base.path,
+                    HeatNetwork.from_json(base.path / "heat.json",
+                                          scenario.solver.max_iter_bidirect, fast=fast),
+                    ElectricGrid.from_json(base.path / "electric.json", fast=fast))
+
+
+def timed_simulation(scenario: Any, fast: bool, hours: int) -> dict[str, Any]:
+    """Run the coupled simulation with instrumented adapters; times and the recorder."""
+    d = district(scenario, fast)
+    timers = Timers()
+    d.heat.step = timers.wrap("heat_solve", d.heat.step)  # type: ignore[method-assign]
+    d.grid.step = timers.wrap("power_flow", d.grid.step)  # type: ignore[method-assign]
+    original = results_module.Recorder.record
+    results_module.Recorder.record = timers.wrap("recording", original)  # type: ignore[method-assign]
+    try:
+        t0, c0 = time.perf_counter(), time.process_time()
+        recorder, _ = simulate_scenario(scenario, d, hours)
+        total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        results_module.Recorder.record = original  # type: ignore[method-assign]
+    parts = dict(timers.seconds)
+    parts["dispatch"] = total - parts["heat_solve"] - parts["power_flow"] - parts["recording"]
+    return {
+        "hours": hours, "total_s": total, "cpu_s": cpu, "s_per_hour": total / hours,
+        "heat_sweeps_per_hour": float(np.nanmean(recorder.array("heat_iterations"))),
+        "share": {k: v / total for k, v in parts.items()},
+        "ms_per_hour": {k: 1e3 * v / hours for k, v in parts.items()},
+        "failed_hours": int(np.sum(recorder.array("converged") < 0.5)),
+        "heat_fast_status": d.heat.fast_status or "in use",
+        "grid_fast_status": d.grid.fast_status or "in use",
+        "recorder": recorder, "district": d,
+    }
+
+
+def plain_loop(scenario: Any, fast: dict[str, Any], every: int) -> dict[str, Any]:
+    """pandapipes.pipeflow + pandapower.runpp per sampled hour, on the fast run's inputs."""
+    rec, d = fast["recorder"], fast["district"]
+    if d.heat.fixed_plant_names:
+        raise SystemExit("the plain loop is written for districts without fixed-flow plants")
+    inputs = build_inputs(scenario, d.heat.consumer_names, d.heat.consumer_design_w,
+                          fast["hours"])
+    heat = pandapipes.from_json(str(d.path / "heat.json"))
+    grid = pandapower.from_json(str(d.path / "electric.json"))
+    background = grid.load.index.to_numpy()
+    bg_p, bg_q = grid.load["p_mw"].to_numpy(copy=True), grid.load["q_mvar"].to_numpy(copy=True)
+    bus_index = dict(zip(d.grid.bus_names, grid.bus.index, strict=True))
+    units = rec.coords["unit"]
+    loads, unit_rows = [], []
+    for name, bus in d.grid.attached_loads:
+        loads.append(pandapower.create_load(grid, bus=bus_index[bus], p_mw=0.0, q_mvar=0.0,
+                                            name=LOAD_PREFIX + name))
+        unit_rows.append(units.index(name))
+    hours = np.arange(0, fast["hours"], every)
+    seconds = np.zeros(len(hours))
+    pipeflow_s = np.zeros(len(hours))
+    worst = dict.fromkeys(("junction_t_k", "junction_p_bar", "pipe_mdot_kg_per_s",
+                           "bus_vm_pu"), 0.0)
+    failed = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, h in enumerate(hours):
+            if rec.array("converged")[h] < 0.5:
+                continue
+            t0 = time.perf_counter()
+            heat.heat_consumer["qext_w"] = rec.array("consumer_heat_mw")[h] * 1e6
+            heat.heat_consumer["treturn_k"] = inputs.t_return_k
+            heat.circ_pump_pressure["t_flow_k"] = inputs.t_supply_k[h]
+            heat.pipe["text_k"] = inputs.t_ground_k[h]
+            grid.load.loc[loads, "p_mw"] = rec.array("unit_el_mw")[h, unit_rows]
+            scale = inputs.electric_load_scale[h]
+            grid.load.loc[background, "p_mw"] = bg_p * scale
+            grid.load.loc[background, "q_mvar"] = bg_q * scale
+            try:
+                t1 = time.perf_counter()
+                pandapipes.pipeflow(heat, mode="bidirectional", max_iter_bidirect=100,
+                                    ambient_temperature=inputs.t_ground_k[h])
+                pipeflow_s[i] = time.perf_counter() - t1
+                pandapower.runpp(grid, numba=True)
+            except Exception:
+                failed += 1
+                continue
+            seconds[i] = time.perf_counter() - t0
+            for name, res in (("junction_t_k", heat.res_junction["t_k"]),
+                              ("junction_p_bar", heat.res_junction["p_bar"]),
+                              ("pipe_mdot_kg_per_s", heat.res_pipe["mdot_from_kg_per_s"]),
+                              ("bus_vm_pu", grid.res_bus["vm_pu"])):
+                diff = np.nanmax(np.abs(res.to_numpy(dtype=float) - rec.array(name)[h]))
+                worst[name] = max(worst[name], float(diff))
+    done = seconds > 0
+    return {"hours": int(done.sum()), "every": every, "failed": failed,
+            "s_per_hour": float(seconds[done].mean()),
+            "pipeflow_s_per_hour": float(pipeflow_s[done].mean()),
+            "max_abs_diff_vs_fast": worst}
+
+
+def espoo_year() -> dict[str, Any]:
+    """``simulator.api.run`` on the Espoo default scenario: load, simulate, write the cube."""
+    if not ESPOO.is_file():
+        return {"espoo_year_s": None, "note": f"{ESPOO.relative_to(ROOT)} not found"}
+    out: dict[str, Any] = {"note": ""}
+    with tempfile.TemporaryDirectory() as tmp:
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            path = run(ESPOO, output=Path(tmp) / "espoo.nc")
+        except RunFailed as err:  # the time still counts; the note says why nothing was written
+            out["note"] = f"RunFailed: {err}"
+        else:
+            with xr.open_dataset(path) as ds:
+                out["hours"] = int(ds.sizes["time"])
+                out["failed_hours"] = int((ds["converged"] < 0.5).sum())
+            out["cube_mib"] = path.stat().st_size / 2**20
+        out["espoo_year_s"] = time.perf_counter() - t0
+        out["cpu_s"] = time.process_time() - c0
+    return out
+
+
+def espoo_fresh_process() -> dict[str, Any]:
+    """The same run as a user starts it: ``python -m simulator run`` in a new process (imports
+    and the numba JIT of pandapipes/pandapower included); its wall time and peak memory."""
+    if not ESPOO.is_file():
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "simulator", "run", str(ESPOO),
+                               "--output", str(Path(tmp) / "espoo.nc")], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - t0
+    return {"fresh_process_s": seconds, "fresh_process_exit_code": done.returncode,
+            "fresh_process_peak_rss_mib":
+                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def markdown(res: dict[str, Any]) -> str:
+    f, b, p = res["fast"], res["before"], res["plain"]
+    rows = [
+        "| run | hours | ms per hour | heat solve | power flow | dispatch | recording |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, r in (("plain adapters (before)", b), ("fast adapters (after)", f)):
+        ms = r["ms_per_hour"]
+        rows.append(f"| {label} | {r['hours']} | {1e3 * r['s_per_hour']:.1f} | "
+                    + " | ".join(f"{ms[k]:.2f} ms ({100 * r['share'][k]:.0f} %)"
+                                 for k in ("heat_solve", "power_flow", "dispatch", "recording"))
+                    + " |")
+    pf = 1e3 * p["pipeflow_s_per_hour"]
+    rows.append(f"| plain pipeflow + runpp loop | {p['hours']} (every {p['every']}th) | "
+                f"{1e3 * p['s_per_hour']:.1f} | {pf:.1f} ms (pipeflow) | "
+                f"{1e3 * p['s_per_hour'] - pf:.1f} ms (runpp + input writes) | | |")
+    espoo = res["espoo_year_s"]
+    lines = [
+        f"# Benchmark ({res['created_utc']}, {res['machine']})", "",
+        *rows, "",
+        f"- **ratio plain / fast: {res['ratio']:.1f}x**",
+        f"- pandapipes Newton sweeps per hour: {b['heat_sweeps_per_hour']:.1f} before, "
+        f"{f['heat_sweeps_per_hour']:.2f} after",
+        f"- Schutterwald full year ({f['hours']} h): {f['total_s']:.1f} s, "
+        f"{f['failed_hours']} failed hours; fast paths: heat {f['heat_fast_status']}, "
+        f"grid {f['grid_fast_status']}",
+        "- Espoo default year (`simulator.api.run`, cube written): " + (
+            f"{espoo:.1f} s" if espoo is not None else "not measured")
+        + (f" ({res['espoo']['note']})" if res["espoo"].get("note") else ""),
+        "- Espoo as a user starts it (`python -m simulator run`, new process: imports and the "
+        "numba JIT of pandapipes/pandapower included): "
+        + (f"{res['espoo']['fresh_process_s']:.1f} s, peak RSS "
+           f"{res['espoo']['fresh_process_peak_rss_mib']:.0f} MiB"
+           if "fresh_process_s" in res["espoo"] else "not measured"),
+        f"- peak RSS of this benchmark process (all of the above in one process): "
+        f"{res['peak_rss_mib']:.0f} MiB",
+        "- largest |plain - fast| over the sampled hours: " + ", ".join(
+            f"{k} {v:.2g}" for k, v in p["max_abs_diff_vs_fast"].items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=int, default=8760)
+    ap.add_argument("--plain-every", type=int, default=15)
+    ap.add_argument("--before-hours", type=int, default=336)
+    ap.add_argument("--no-espoo", action="store_true")
+    args = ap.parse_args(argv)
+    if args.hours == 8760 and len(range(0, args.hours, args.plain_every)) < 500:
+        ap.error("--plain-every leaves fewer than 500 plain hours")
+    scenario = load_config(SCHUTTERWALD)
+    t0 = time.perf_counter()
+    timed_simulation(scenario, True, 24)  # warm-up: numba JIT of pandapipes/pandapower/ours
+    warmup = time.perf_counter() - t0
+    fast = timed_simulation(scenario, True, args.hours)
+    before = timed_simulation(scenario, False, min(args.before_hours, args.hours))
+    plain = plain_loop(scenario, fast, args.plain_every)
+    for run_ in (fast, before):  # free the recorders before the Espoo year
+        run_.pop("recorder"), run_.pop("district")
+    gc.collect()
+    espoo: dict[str, Any] = {"espoo_year_s": None, "note": "skipped"}
+    if not args.no_espoo:
+        espoo = {**espoo_year(), **espoo_fresh_process()}
+    res: dict[str, Any] = {
+        "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{platform.node()} {platform.processor() or platform.machine()}, "
+                   f"python {platform.python_version()}",
+        "district": "schutterwald", "warmup_s": warmup,
+        "plain_s_per_hour": plain["s_per_hour"], "fast_s_per_hour": fast["s_per_hour"],
+        "ratio": plain["s_per_hour"] / fast["s_per_hour"],
+        "espoo_year_s": espoo["espoo_year_s"],
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "share": fast["share"],
+        "fast": fast, "before": before, "plain": plain, "espoo": espoo,
+    }
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(res, indent=2) + "\n")
+    (OUT / "results.md").write_text(markdown(res))
+    print(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,407 @@
+"""The fast hourly path of the heat adapter: pandapipes' internal tables reused hour to hour.
+
+A plain ``pandapipes.pipeflow`` rebuilds its internal tables ("pit") on every call (~23 ms on
+Schutterwald, half of it a quadratic conflict check) and then needs ~8 bidirectional Newton
+sweeps (~4.5 ms each). :class:`FastHeat` keeps the pit of the last converged hour, writes only
+the cells that the hourly inputs set (the list below), predicts the new state with
+:mod:`simulator.heat_predict`, and runs pandapipes' own bidirectional Newton loop on it, which
+then converges in one sweep: pandapipes' residual and step tolerances still decide, so a bad
+prediction costs sweeps, not accuracy. Results are read from the pit with the formulas of
+pandapipes' result extraction.
+
+Input cells written each hour (what ``initialize_pit`` would write for the new inputs):
+
+* branch ``TEXT``: pipes ``text_k``, every other branch the ``ambient_temperature`` option;
+* heat consumers: ``QEXT`` = ``qext_w``, ``TOUTINIT`` = ``treturn_k`` (+ the component array);
+* slack plant: ``TOUTINIT`` = ``t_flow_k``;
+* fixed-flow plants: ``MDOTINIT``, ``TOUTINIT``, ``ACTIVE`` (in service).
+
+All of this leans on pandapipes 0.16.0 internals (``_pit``, ``_lookups``, ``IdxBranch``,
+``BidirectionalCalculation``); the version is pinned and ``tests/test_solver_api.py`` checks the
+written cells against a fresh ``initialize_pit`` and the reader against
+``extract_all_results``. :meth:`FastHeat.self_check` does both once per network at run time;
+a network that fails them, or that the predictor cannot handle (meshes, other components,
+pipe sections), keeps the plain path.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import pandapipes
+from pandapipes.idx_branch import IdxBranch
+from pandapipes.idx_node import IdxNode
+from pandapipes.pf.calculation import (
+    BidirectionalCalculation,
+    solve_hydraulics,
+    solve_temperature,
+)
+from pandapipes.pf.pipeflow_setup import PipeflowNotConverged
+from pandapipes.pf.result_extraction import extract_all_results
+from pandapipes.pipeflow import init_pipeflow
+from pandapipes.properties.fluids import FluidPropertyConstant, FluidPropertyInterExtra
+
+from simulator import heat_predict as hp
+from simulator.heat_pit import (
+    HC_QEXT,
+    HC_TRETURN,
+    PitLayout,
+    apply_to_tables,
+    compare_pits,
+    read_result_tables,
+)
+
+#: what a failed pandapipes solve raises (the circ-pump reversal is a UserWarning)
+SOLVER_ERRORS = (PipeflowNotConverged, UserWarning, ArithmeticError, ValueError, RuntimeError)
+
+
+class FastLinear:
+    """``interp1d(kind="linear", fill_value="extrapolate")`` without its per-call overhead.
+
+    Same arithmetic as scipy's ``_call_linear`` (bit-identical results), ~6x cheaper per call;
+    pandapipes evaluates fluid properties ~40 times per Newton sweep.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x = np.ascontiguousarray(x, dtype=float)
+        self.y = np.ascontiguousarray(y, dtype=float).ravel()
+        self.slope = (self.y[1:] - self.y[:-1]) / (self.x[1:] - self.x[:-1])
+        self._last = len(self.x) - 1
+
+    def __call__(self, x_new: np.ndarray | float) -> np.ndarray:
+        x_new = np.asarray(x_new, dtype=float)
+        i = np.minimum(np.maximum(self.x.searchsorted(x_new), 1), self._last) - 1
+        return self.slope[i] * (x_new - self.x[i]) + self.y[i]
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.x, self.y, self.slope
+
+
+def fluid_table(net: pandapipes.pandapipesNet, name: str) -> FastLinear | None:
+    """The fluid property ``name`` as a linear table, patched into the fluid; None if not one."""
+    prop = net.fluid.all_properties.get(name)
+    if isinstance(prop, FluidPropertyConstant) and np.ndim(prop.value) == 0:
+        return FastLinear(np.array([0.0, 1.0]), np.array([prop.value, prop.value], float))
+    if not isinstance(prop, FluidPropertyInterExtra):
+        return None
+    getter = prop.prop_getter
+    if isinstance(getter, FastLinear):
+        return getter
+    # scipy's interp1d internals (linear, extrapolating, one column of values)
+    y = getattr(getter, "_y", None)
+    if (getattr(getter, "_kind", None) != "linear" or not getattr(getter, "_extrapolate", False)
+            or y is None or np.ndim(y) != 2 or y.shape[1] != 1):
+        return None
+    fast = FastLinear(getter.x, y)
+    prop.prop_getter = fast
+    return fast
+
+
+class _Bidirectional(BidirectionalCalculation):
+    """pandapipes' bidirectional Newton loop with its per-call bookkeeping cached.
+
+    * ``prepare``: the connectivity search depends only on the in-service flags and node types
+      (and the static topology), so its result is kept while those pit columns are unchanged;
+    * ``solve_step``: while every node and branch is active, pandapipes' ``reduce_pit`` and
+      ``extract_results_active_pit_*`` amount to copying the pit, deep-copying its lookups and
+      copying columns back; that is done here without the per-call rebuilding. The Newton steps
+      themselves are pandapipes' ``solve_hydraulics`` and ``solve_temperature``.
+    """
+
+    LOOKUPS = ("node_active_hydraulics", "branch_active_hydraulics",
+               "node_active_heat_transfer", "branch_active_heat_transfer")
+    #: columns pandapipes' extraction does not copy back after the hydraulic / thermal step
+    KEEP: ClassVar[dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
+        "hydraulics": ((IdxNode.TINIT,), (IdxBranch.FROM_NODE, IdxBranch.TO_NODE,
+                                          IdxBranch.TOUTINIT)),
+        "heat_transfer": ((IdxNode.PINIT,), (IdxBranch.FROM_NODE, IdxBranch.TO_NODE,
+                                             IdxBranch.MDOTINIT))}
+
+    def __init__(self, cache: dict) -> None:
+        self._cache = cache
+
+    def prepare(self, net: pandapipes.pandapipesNet) -> None:
+        node, branch = net["_pit"]["node"], net["_pit"]["branch"]
+        key = (node[:, [IdxNode.ACTIVE, IdxNode.NODE_TYPE, IdxNode.NODE_TYPE_T]].tobytes(),
+               branch[:, IdxBranch.ACTIVE].tobytes())
+        lookups = net["_lookups"]
+        if self._cache.get("key") != key:
+            super().prepare(net)
+            self._cache.clear()
+            self._cache.update({"key": key,
+                                **{name: lookups[name].copy() for name in self.LOOKUPS}})
+            self._cache["all_active"] = all(np.all(lookups[n]) for n in self.LOOKUPS)
+        for name in self.LOOKUPS:
+            lookups[name] = self._cache[name].copy()
+
+    def solve_step(self, net: pandapipes.pandapipesNet) -> tuple:
+        if not self._cache.get("all_active"):
+            return super().solve_step(net)
+        res_hyd, residual_hyd, filter_hyd = self._step(net, "hydraulics", solve_hydraulics)
+        res_heat, residual_heat, filter_heat = self._step(net, "heat_transfer",
+                                                          solve_temperature)
+        return (res_hyd + res_heat, np.concatenate([residual_hyd, residual_heat]),
+                filter_hyd + filter_heat)
+
+    def _step(self, net: pandapipes.pandapipesNet, mode: str, solve: object) -> tuple:
+        """``reduce_pit``, one Newton step, ``extract_results_active_pit_*``: all active."""
+        pit, lookups = net["_pit"], net["_lookups"]
+        if "active_lookups" not in self._cache:
+            # what copy_lookups writes when nothing is reduced (for both kinds it copies the
+            # branch from_to lookup)
+            self._cache["active_lookups"] = {
+                f"{kind}_{what}_active_{m}": copy.deepcopy(
+                    lookups[f"branch_{what}" if what == "from_to" else f"{kind}_{what}"])
+                for kind in ("branch", "node") for what in ("from_to", "index")
+                for m in ("hydraulics", "heat_transfer")}
+        for name, value in self._cache["active_lookups"].items():
+            if name.endswith(mode):
+                lookups[name] = value
+        net["_active_pit"] = {"branch": pit["branch"].copy(), "node": pit["node"].copy(),
+                              "components": {k: v.copy() for k, v in pit["components"].items()}}
+        old = net["_old_pit"]
+        net["_active_old_pit"] = {"branch": old["branch"].copy(), "node": old["node"].copy()}
+        result = solve(net)  # type: ignore[operator]
+        keep_node, keep_branch = self.KEEP[mode]
+        for kind, keep in (("node", keep_node), ("branch", keep_branch)):
+            cols = self._cache.setdefault(f"cols_{kind}_{mode}", np.array(
+                [c for c in range(pit[kind].shape[1]) if c not in keep]))
+            pit[kind][:, cols] = net["_active_pit"][kind][:, cols]
+        return result
+
+
+class FastHeat:
+    """One network's fast path. Build with :meth:`create` right after a converged pipeflow."""
+
+    def __init__(self, net: pandapipes.pandapipesNet, layout: PitLayout,
+                 cp: FastLinear, rho: FastLinear | None, eta: FastLinear | None) -> None:
+        self._net = net
+        self.layout = layout
+        self._cp, self._rho, self._eta = cp, rho, eta
+        branch = net["_pit"]["branch"]
+        self._static_kind = layout.kind.copy()
+        self._alpha_l = branch[:, IdxBranch.ALPHA] * np.pi * branch[:, IdxBranch.DO] * branch[
+            :, IdxBranch.LENGTH]
+        self._last_temperatures: tuple[float, float] | None = None
+        self.last_junction_t_k = np.zeros(0)
+        self.last_junction_p_bar = np.zeros(0)
+        self._connectivity: dict = {}
+        self._checked = False
+        #: why the self-check failed ('' if it passed or has not run yet)
+        self.problem = ""
+
+    @classmethod
+    def create(cls, net: pandapipes.pandapipesNet) -> FastHeat | str:
+        """A fast path for ``net`` (its pit must hold a converged solve), or why not."""
+        layout = PitLayout.build(net)
+        if isinstance(layout, str):
+            return layout
+        cp = fluid_table(net, "heat_capacity")
+        if cp is None:
+            return "the fluid's heat capacity is not a linear table"
+        rho, eta = fluid_table(net, "density"), fluid_table(net, "viscosity")
+        if rho is None or eta is None:
+            layout.pressures = False
+        fast = cls(net, layout, cp, rho, eta)
+        fast.remember()
+        return fast
+
+    # -- one hour ----------------------------------------------------------------------------
+    def provisional(self, write: dict) -> dict[str, np.ndarray] | None:
+        """Write the hour's inputs and predict its state: the raw results of the prediction.
+
+        None if the predictor did not settle (the pit keeps the previous hour's state) or the
+        first hour's self-check failed (:attr:`problem`). :meth:`verify` solves what is written.
+        """
+        if not self._checked:
+            self._checked = True
+            self.problem = self.self_check(write)
+            if self.problem:
+                return None
+        else:
+            self.write_inputs(**write)
+        if not self.predict(write["q_w"], write["t_return_k"], write["t_ground_k"]):
+            return None
+        return self.read(predicted=True)
+
+    def verify(self) -> dict[str, np.ndarray] | None:
+        """pandapipes' solution from the pit as it stands: the raw results, or None."""
+        try:
+            ok = self.run()
+        except SOLVER_ERRORS:
+            ok = False
+        return self.read() if ok else None
+
+    def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float,
+                     t_ground_k: float, fixed_mdot: np.ndarray, fixed_active: np.ndarray,
+                     max_iter: int) -> None:
+        """Write the hour's input cells into the pit (and the solver options)."""
+        net, lay = self._net, self.layout
+        branch = net["_pit"]["branch"]
+        hc = net["_pit"]["components"]["heat_consumer"]
+        branch[lay.pipe, IdxBranch.TEXT] = t_ground_k
+        branch[lay.other_branches, IdxBranch.TEXT] = t_ground_k  # = ambient_temperature
+        branch[lay.consumer, IdxBranch.QEXT] = q_w
+        branch[lay.consumer, IdxBranch.TOUTINIT] = t_return_k
+        hc[:, HC_QEXT] = q_w
+        hc[:, HC_TRETURN] = t_return_k
+        branch[lay.slack, IdxBranch.TOUTINIT] = t_supply_k
+        if len(lay.fixed):
+            branch[lay.fixed, IdxBranch.MDOTINIT] = fixed_mdot
+            branch[lay.fixed, IdxBranch.TOUTINIT] = t_supply_k
+            branch[lay.fixed, IdxBranch.ACTIVE] = fixed_active.astype(float)
+        opts = net["_options"]
+        opts["ambient_temperature"] = t_ground_k
+        opts["alpha"] = 1.0
+        opts["max_iter_bidirect"] = max_iter
+
+    def predict(self, q_w: np.ndarray, t_return_k: float, t_ground_k: float) -> bool:
+        """Overwrite the pit's state with the predicted solution of the written inputs."""
+        net, lay = self._net, self.layout
+        node, branch = net["_pit"]["node"], net["_pit"]["branch"]
+        kind = self._static_kind.copy()
+        if len(lay.fixed):
+            kind[lay.fixed[branch[lay.fixed, IdxBranch.ACTIVE] == 0]] = hp.INACTIVE
+        guess = self._first_guess(q_w, t_return_k, t_ground_k)
+        cx, cy, cs = self._cp.table()
+        ok, _, m, t_out, t = hp.predict_state(
+            guess, lay.consumer, q_w, np.full(len(q_w), t_return_k), kind, lay.b_from, lay.b_to,
+            self._alpha_l, branch[:, IdxBranch.TEXT].copy(), branch[:, IdxBranch.TL].copy(),
+            branch[:, IdxBranch.QEXT].copy(), branch[:, IdxBranch.TOUTINIT].copy(),
+            branch[:, IdxBranch.MDOTINIT].copy(), lay.slack, lay.comp, lay.order, lay.parent,
+            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-11)
+        if not ok:
+            return False
+        live = kind != hp.INACTIVE
+        node[:, IdxNode.TINIT] = t
+        branch[live, IdxBranch.MDOTINIT] = m[live]
+        branch[live, IdxBranch.TOUTINIT] = t_out[live]
+        branch[:, IdxBranch.FROM_NODE_T_SWITCHED] = branch[:, IdxBranch.MDOTINIT] < -2e-11
+        if lay.pressures:
+            assert self._rho is not None and self._eta is not None
+            node[:, IdxNode.PINIT] = hp.predict_pressures(
+                node[:, IdxNode.PINIT].copy(), m, t_out, t, lay.b_from, lay.b_to,
+                branch[:, IdxBranch.LENGTH].copy(), branch[:, IdxBranch.D].copy(),
+                branch[:, IdxBranch.K].copy(), branch[:, IdxBranch.LOSS_COEFFICIENT].copy(),
+                branch[:, IdxBranch.PL].copy(), node[:, IdxNode.HEIGHT].copy(),
+                node[:, IdxNode.PAMB].copy(), lay.order, lay.parent, lay.parent_edge,
+                lay.slack, *self._rho.table(), *self._eta.table())
+        return True
+
+    def _first_guess(self, q_w: np.ndarray, t_return_k: float, t_ground_k: float
+                     ) -> np.ndarray:
+        """Consumer flows (kg/s) from the pit's last inlet temperatures, shifted to the new
+        supply and ground temperatures in proportion (the losses scale with T - T_ground)."""
+        node, branch, lay = self._net["_pit"]["node"], self._net["_pit"]["branch"], self.layout
+        t_in = node[lay.b_from[lay.consumer], IdxNode.TINIT]
+        t_supply = float(branch[lay.slack, IdxBranch.TOUTINIT])
+        if self._last_temperatures is not None:
+            ts0, tg0 = self._last_temperatures
+            if abs(ts0 - tg0) > 1.0:
+                t_in = t_ground_k + (t_in - tg0) / (ts0 - tg0) * (t_supply - t_ground_k)
+        self._last_temperatures = (t_supply, t_ground_k)
+        cp = 0.5 * (self._cp(t_in) + self._cp(t_return_k))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(t_in > t_return_k + 0.1, q_w / (cp * (t_in - t_return_k)),
+                            q_w / (cp * 30.0))
+
+    def run(self) -> bool:
+        """pandapipes' bidirectional Newton loop on the pit as it stands; True if converged."""
+        net = self._net
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _Bidirectional(self._connectivity).run(net)
+        if not net.converged:
+            return False
+        mdot = net["_pit"]["branch"][self._plant_rows(), IdxBranch.MDOTINIT]
+        # pandapipes' result extraction raises on a reversed circulation pump
+        return not np.any((mdot < 0) & ~np.isclose(mdot, 0))
+
+    def remember(self) -> None:
+        """Keep the junction state of the pit (the warm start of a plain fallback)."""
+        node = self._net["_pit"]["node"]
+        self.last_junction_t_k = node[self.layout.junction, IdxNode.TINIT].copy()
+        self.last_junction_p_bar = node[self.layout.junction, IdxNode.PINIT].copy()
+
+    def _plant_rows(self) -> np.ndarray:
+        return np.concatenate([[self.layout.slack], self.layout.fixed]).astype(np.int64)
+
+    # -- results -----------------------------------------------------------------------------
+    def read(self, predicted: bool = False) -> dict[str, np.ndarray]:
+        """The raw result arrays of the pit (see :func:`read_result_tables`).
+
+        After a solve, elements count as connected as pandapipes' connectivity lookups say;
+        for a ``predicted`` state (before the solve; all nodes are connected in the networks
+        the fast path takes) as this hour's in-service flags say.
+        """
+        net, lay = self._net, self.layout
+        node, branch = net["_pit"]["node"], net["_pit"]["branch"]
+        t, p = node[:, IdxNode.TINIT], node[:, IdxNode.PINIT]
+        live = branch[:, IdxBranch.ACTIVE] != 0
+        hyd = live if predicted else net["_lookups"]["branch_active_hydraulics"]
+        heat = live if predicted else net["_lookups"]["branch_active_heat_transfer"]
+
+        def rows(r: np.ndarray) -> dict[str, np.ndarray]:
+            f, to = lay.b_from[r], lay.b_to[r]
+            h, th = hyd[r], heat[r]
+            return {
+                "mdot": np.where(h, branch[r, IdxBranch.MDOTINIT], np.nan),
+                "p_from": np.where(h, p[f], np.nan), "p_to": np.where(h, p[to], np.nan),
+                "t_from": np.where(th, t[f], np.nan), "t_to": np.where(th, t[to], np.nan),
+                "t_out": np.where(th, branch[r, IdxBranch.TOUTINIT], np.nan),
+            }
+
+        c, pi, pl = rows(lay.consumer), rows(lay.pipe), rows(self._plant_rows())
+        r = self._plant_rows()
+        t_in = t[np.where(branch[r, IdxBranch.FROM_NODE_T_SWITCHED] != 0, lay.b_to[r],
+                          lay.b_from[r])]
+        t_out = branch[r, IdxBranch.TOUTINIT]
+        cp = (self._cp(t_in) + self._cp(t_out)) / 2
+        q_plant = np.where(hyd[r] & heat[r], branch[r, IdxBranch.MDOTINIT] * cp * (t_out - t_in),
+                           np.nan)
+        return {
+            "consumer_q_w": np.where(hyd[lay.consumer] & heat[lay.consumer],
+                                     branch[lay.consumer, IdxBranch.QEXT], np.nan),
+            "consumer_t_from_k": c["t_from"], "consumer_p_from_bar": c["p_from"],
+            "consumer_p_to_bar": c["p_to"],
+            "junction_t_k": t[lay.junction].copy(), "junction_p_bar": p[lay.junction].copy(),
+            "pipe_mdot_kg_per_s": pi["mdot"], "pipe_t_from_k": pi["t_from"],
+            "pipe_t_to_k": pi["t_to"], "pipe_t_outlet_k": pi["t_out"],
+            "plant_q_w": q_plant, "plant_mdot_kg_per_s": pl["mdot"], "plant_t_to_k": pl["t_to"],
+            "plant_t_from_k": pl["t_from"], "plant_p_from_bar": pl["p_from"],
+            "plant_p_to_bar": pl["p_to"],
+        }
+
+    def iterations(self) -> float:
+        return float(self._net["_internal_results"]["iterations_bidirectional"])
+
+    # -- run-time guards ---------------------------------------------------------------------
+    def self_check(self, write: dict) -> str:
+        """Compare this path with pandapipes' own on the current, converged pit; '' if equal.
+
+        ``write`` holds :meth:`write_inputs` arguments for a probe hour: the cells written must
+        equal what a fresh ``initialize_pit`` writes for the same inputs, and :meth:`read`
+        must equal ``extract_all_results``.
+        """
+        net = self._net
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            extract_all_results(net)
+        tables = read_result_tables(net)
+        mine = self.read()
+        for key, value in tables.items():
+            if not np.allclose(value, mine[key], rtol=1e-12, atol=1e-12, equal_nan=True):
+                return f"pit reader differs from extract_all_results in {key}"
+        fresh = copy.deepcopy(net)
+        self.write_inputs(**write)
+        apply_to_tables(fresh, write)
+        fresh.junction["tfluid_k"] = net["_pit"]["node"][self.layout.junction, IdxNode.TINIT]
+        fresh.junction["pn_bar"] = net["_pit"]["node"][self.layout.junction, IdxNode.PINIT]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            init_pipeflow(fresh, **{k: net["_options"][k] for k in (
+                "mode", "max_iter_bidirect", "ambient_temperature", "alpha")})
+        return compare_pits(net, fresh, self.layout)

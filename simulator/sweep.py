@@ -1,0 +1,376 @@
+"""Batch parameter sweeps: expand a sweep file into cases, run them, keep a manifest, resume.
+
+A sweep file (YAML) names a ``base`` scenario and swept ``parameters`` as dotted keys
+(``units.0.heat_mw``; a number indexes a list) with a list of values each, combined as a cartesian
+product (``mode: grid``) or pairwise (``mode: zip``). ``fixed`` overrides apply to every case.
+Every case is expanded and validated against its district before anything runs.
+
+Each case becomes ``<out>/<case_id>.nc``, written atomically by :func:`simulator.api.run` in the
+process that simulates it (results travel as paths); ``<out>/manifest.json`` (written atomically by
+the driver only, after every finished case) records per case its parameters, config hash, status
+(``pending``/``done``/``failed``), error text and wall time (s). ``resume=True`` keeps every cube
+whose ``config_sha256`` and time length match, removes stale temp files, and runs the rest.
+
+Executors live in :mod:`simulator.sweep_exec`: ``serial`` runs in this process; ``local``,
+``slurm`` and ``pbs`` import Dask only when asked for (Dask is an optional dependency).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from simulator.api import RESULTS_DIR
+from simulator.config import ConfigError, load_config, read_yaml
+from simulator.district import District, check_wiring, load_district
+from simulator.inputs import build_inputs
+from simulator.sweep_exec import (
+    MANIFEST,
+    CaseTask,
+    Manifest,
+    Outcome,
+    Progress,
+    check_execution,
+    dask_executor,
+    read_manifest_cases,
+    serial_outcomes,
+)
+
+EXECUTORS = ("serial", "local", "slurm", "pbs")
+MODES = ("grid", "zip")
+MANIFEST_FORMAT = "districtsim-sweep/1"
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_KEYS = ("name", "description", "base", "mode", "parameters", "fixed", "execution")
+_NO_SEEDS = ("not supported: scenarios have no random inputs (no seed), so every case is "
+             "deterministic and replicates would repeat identical runs")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A loaded sweep file. ``base`` is absolute; ``execution`` holds executor options."""
+
+    path: Path
+    name: str
+    base: Path
+    mode: str
+    parameters: dict[str, list[Any]]
+    fixed: dict[str, Any] = field(default_factory=dict)
+    execution: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One validated case: ``overrides`` (fixed + swept) is what ``api.run`` receives."""
+
+    case_id: str
+    parameters: dict[str, Any]
+    overrides: dict[str, Any]
+    config_sha256: str
+    hours: int  # time length of the cube (--hours, else the scenario period)
+
+
+@dataclass
+class SweepReport:
+    """The outcome of :func:`run_sweep`: counts, the cases run now, and failures with errors."""
+
+    name: str
+    out: Path
+    cases: int
+    done: int
+    failed: int
+    kept: list[str]
+    ran: list[str]
+    failures: list[tuple[str, str]]
+    wall_time_s: float
+
+    @property
+    def manifest(self) -> Path:
+        return self.out / MANIFEST
+
+
+def _mapping_of(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        problems.append(f"{where}: expected a mapping of dotted keys")
+        return {}
+    return value
+
+
+def load_sweep(path: str | os.PathLike[str]) -> Sweep:
+    """Read a sweep file; ConfigError with one ``file: key: reason`` line per problem.
+
+    ``base`` and a string ``execution`` (a separate execution YAML) resolve relative to it.
+    """
+    path = Path(path)
+    raw = read_yaml(path)
+    problems = [f"{path}: {k}: unknown key (known: {', '.join(_KEYS)})"
+                for k in raw if k not in _KEYS and k not in ("replicates", "seeds")]
+    problems += [f"{path}: {k}: {_NO_SEEDS}" for k in ("replicates", "seeds") if k in raw]
+    name = str(raw.get("name") or path.stem)
+    if not _NAME.match(name):
+        problems.append(f"{path}: name: '{name}' may hold only letters, digits, '_', '.', '-'")
+    base = raw.get("base")
+    if not isinstance(base, str):
+        problems.append(f"{path}: base: required, the path of the base scenario YAML")
+    elif not (path.parent / base).is_file():
+        problems.append(f"{path}: base: file not found: {(path.parent / base).resolve()}")
+    mode = raw.get("mode", "grid")
+    if mode not in MODES:
+        problems.append(f"{path}: mode: '{mode}' is not one of {', '.join(MODES)}")
+    params = _mapping_of(raw.get("parameters"), f"{path}: parameters", problems)
+    if not params and "parameters" in raw:
+        problems.append(f"{path}: parameters: at least one swept key is needed")
+    for key, values in params.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"{path}: parameters.{key}: expected a non-empty list of values")
+    lengths = {len(v) for v in params.values() if isinstance(v, list)}
+    if mode == "zip" and len(lengths) > 1:
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in params.items() if isinstance(v, list))
+        problems.append(f"{path}: parameters: zip mode needs lists of equal length ({sizes})")
+    if "parameters" not in raw:
+        problems.append(f"{path}: parameters: required, dotted keys with lists of values")
+    fixed = _mapping_of(raw.get("fixed"), f"{path}: fixed", problems)
+    problems += [f"{path}: fixed.{k}: also swept under parameters" for k in fixed if k in params]
+    execution = raw.get("execution") or {}
+    if isinstance(execution, str):
+        exec_path = path.parent / execution
+        execution = read_yaml(exec_path) if exec_path.is_file() else {}
+        if not exec_path.is_file():
+            problems.append(f"{path}: execution: file not found: {exec_path.resolve()}")
+    if not isinstance(execution, dict):
+        problems.append(f"{path}: execution: expected a mapping or the path of an execution YAML")
+        execution = {}
+    if problems:
+        raise ConfigError(problems)
+    return Sweep(path=path, name=name, base=(path.parent / base).resolve(), mode=mode,
+                 parameters=params, fixed=fixed, execution=execution,
+                 description=str(raw.get("description") or ""))
+
+
+def expand(sweep: Sweep) -> list[dict[str, Any]]:
+    """The swept values of every case, in order: grid = cartesian product, zip = pairs."""
+    keys = list(sweep.parameters)
+    lists = [sweep.parameters[k] for k in keys]
+    rows = itertools.product(*lists) if sweep.mode == "grid" else zip(*lists, strict=True)
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def resolve_key(raw: Any, dotted: str) -> tuple[str, str | None]:
+    """``dotted`` with list items named by index, and why it cannot address ``raw`` (or None).
+
+    A list item is addressed by its index (``units.0.heat_mw``) or, when the items are mappings
+    with a ``name``, by that name (``units.ground_hp.heat_mw`` -> ``units.0.heat_mw``), which
+    survives units being added or reordered in the base scenario.
+    """
+    node = raw
+    parts = dotted.split(".")
+    out: list[str] = []
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[:depth]) or "(top level)"
+        if isinstance(node, list):
+            names = [item.get("name") if isinstance(item, dict) else None for item in node]
+            if part in names:
+                part = str(names.index(part))
+            elif not re.fullmatch(r"\d+", part):
+                known = ", ".join(str(n) for n in names if n is not None)
+                return dotted, f"'{here}' has no item named '{part}' (index or name: {known})"
+            if int(part) >= len(node):
+                return dotted, f"index {part} out of range: '{here}' has {len(node)} items"
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part in node and node[part] is None and depth < len(parts) - 1:
+                return dotted, f"'{'.'.join(parts[:depth + 1])}' is null in the base scenario"
+            node = node.get(part)  # a missing key is created; the schema then judges it
+        elif node is not None:
+            return dotted, f"'{here}' is a single value, it has no '{part}'"
+        out.append(part)
+    return ".".join(out), None
+
+
+def _label(case_id: str, parameters: Mapping[str, Any]) -> str:
+    return f"{case_id} ({', '.join(f'{k}={v}' for k, v in parameters.items())})"
+
+
+def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
+    """Expand and validate every case (schema, district wiring, input files) before any run.
+
+    Raises one ConfigError with every problem of every case, each naming the sweep file.
+    """
+    if hours is not None and hours <= 0:
+        raise ConfigError([f"{sweep.path}: --hours: must be a positive number of hours"])
+    raw = read_yaml(sweep.base)
+    resolved: dict[str, str] = {}  # key as written -> key with list indices
+    key_problems = []
+    for group, keys in (("parameters", sweep.parameters), ("fixed", sweep.fixed)):
+        for key in keys:
+            resolved[key], why = resolve_key(raw, key)
+            if why is not None:
+                key_problems.append(f"{sweep.path}: {group}.{key}: {why}")
+    seen: dict[str, str] = {}
+    for key, index_key in resolved.items():
+        if seen.setdefault(index_key, key) != key:
+            key_problems.append(f"{sweep.path}: parameters.{key}: the same key as "
+                                f"{seen[index_key]} ({index_key})")
+    if key_problems:
+        raise ConfigError(key_problems)
+    combos = expand(sweep)
+    width = max(3, len(str(len(combos) - 1)))
+    districts: dict[tuple[Path, int], District] = {}
+    found: dict[str, list[str]] = {}  # problem -> labels of the cases that have it
+    cases: list[Case] = []
+    for i, params in enumerate(combos):
+        case_id = f"case_{i:0{width}d}"
+        overrides = {resolved[k]: v for k, v in {**sweep.fixed, **params}.items()}
+        try:
+            scenario = load_config(sweep.base, overrides)
+            key = (scenario.district, scenario.solver.max_iter_bidirect)
+            if key not in districts:
+                districts[key] = load_district(*key)
+            district = districts[key]
+            check_wiring(scenario, district, sweep.base)
+            build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
+                         hours)
+        except ConfigError as err:
+            for problem in err.problems:
+                found.setdefault(problem, []).append(_label(case_id, params))
+            continue
+        cases.append(Case(case_id, params, overrides, scenario.sha256(),
+                          hours or scenario.period.hours))
+    if found:
+        raise ConfigError([
+            f"{sweep.path}: {labels[0]}"
+            + (f" and {len(labels) - 1} more case(s)" if len(labels) > 1 else "")
+            + f": {problem}"
+            for problem, labels in found.items()
+        ])
+    return cases
+
+
+def cube_matches(path: Path, config_sha256: str, hours: int) -> bool:
+    """True when ``path`` is a readable cube of this exact config and time length (h)."""
+    try:
+        with xr.open_dataset(path, engine="netcdf4", decode_times=False) as ds:
+            return ds.attrs.get("config_sha256") == config_sha256 and ds.sizes["time"] == hours
+    except (OSError, ValueError, KeyError, RuntimeError):
+        return False
+
+
+def check_out_dir(out: Path, resume: bool) -> None:
+    """Refuse an ``out`` that already holds results unless resuming them."""
+    held = out.is_dir() and ((out / MANIFEST).exists() or any(out.glob("*.nc")))
+    if held and not resume:
+        raise ConfigError([f"{out}: --out: already holds sweep results; pass --resume to "
+                           "continue them, or choose another directory"])
+
+
+def finished_cases(out: Path, cases: list[Case]) -> list[str]:
+    """Ids of the cases whose cube in ``out`` matches their config hash and time length."""
+    return [c.case_id for c in cases
+            if (out / f"{c.case_id}.nc").exists()
+            and cube_matches(out / f"{c.case_id}.nc", c.config_sha256, c.hours)]
+
+
+def clean_out_dir(out: Path, cases: list[Case], kept: list[str]) -> None:
+    """Create ``out``; remove stale ``.*.tmp-*`` files and the cubes of cases not ``kept``
+    (from another config or period), and warn on stderr of cubes outside the sweep."""
+    out.mkdir(parents=True, exist_ok=True)
+    for tmp in out.glob(".*.tmp-*"):
+        tmp.unlink(missing_ok=True)
+    for case in cases:
+        if case.case_id not in kept:
+            (out / f"{case.case_id}.nc").unlink(missing_ok=True)
+    ids = {f"{c.case_id}.nc" for c in cases}
+    foreign = sorted(p.name for p in out.glob("*.nc") if p.name not in ids)
+    if foreign:
+        print(f"warning: {out} holds cubes outside this sweep ({', '.join(foreign)}); "
+              "open_results will include them", file=sys.stderr)
+
+
+def run_sweep(
+    sweep_path: str | os.PathLike[str],
+    executor: Any = "local",
+    workers: int | None = None,
+    hours: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    execution: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> SweepReport:
+    """Run every case of a sweep file; a :class:`SweepReport`. Failed cases do not stop others.
+
+    ``executor``: ``serial``, ``local`` (Dask LocalCluster, ``workers`` processes of one thread,
+    default one per core), ``slurm`` or ``pbs`` (dask-jobqueue, options from the sweep's
+    ``execution`` block or the ``execution`` YAML file), or a ``distributed.Client`` to use as is.
+    ``hours`` shortens every case; ``out`` defaults to ``results/<sweep name>``; ``progress``
+    forces the stderr progress line on or off (default: on when stderr is a terminal).
+    Raises ConfigError (nothing run) on any bad case or option.
+    """
+    start = time.perf_counter()
+    sweep = load_sweep(sweep_path)
+    if execution is not None:
+        sweep = replace(sweep, execution=read_yaml(Path(execution)))
+    where = Path(execution) if execution is not None else sweep.path
+    check_execution(sweep.execution, where)
+    if isinstance(executor, str) and executor not in EXECUTORS:
+        raise ConfigError([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"])
+    if workers is not None and workers <= 0:
+        raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
+    cases = plan(sweep, hours)
+    out_dir = (Path(out) if out is not None else RESULTS_DIR / sweep.name).resolve()
+    check_out_dir(out_dir, resume)
+    kept = finished_cases(out_dir, cases) if resume else []
+    tasks = [CaseTask(c.case_id, str(sweep.base), c.overrides, hours,
+                      str(out_dir / f"{c.case_id}.nc")) for c in cases if c.case_id not in kept]
+    header = {"format": MANIFEST_FORMAT, "sweep": sweep.name,
+              "sweep_file": str(sweep.path.resolve()), "description": sweep.description,
+              "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
+              "executor": executor if isinstance(executor, str) else type(executor).__name__}
+    previous = read_manifest_cases(out_dir) if resume else {}
+    with _executor(executor, len(tasks), workers, sweep.execution, where) as execute:
+        clean_out_dir(out_dir, cases, kept)
+        manifest = Manifest(out_dir / MANIFEST, header, cases, previous)
+        for case_id in kept:
+            manifest.entries[case_id]["status"] = "done"
+        manifest.write()
+        bar = Progress(sweep.name, len(cases), len(kept), enabled=progress)
+        try:
+            for outcome in execute(tasks):
+                manifest.record(outcome)
+                bar.update(outcome["status"])
+        finally:
+            bar.close()
+    entries = manifest.entries.values()
+    return SweepReport(
+        name=sweep.name, out=out_dir, cases=len(cases),
+        done=sum(e["status"] == "done" for e in entries),
+        failed=sum(e["status"] == "failed" for e in entries),
+        kept=kept, ran=[t.case_id for t in tasks],
+        failures=[(e["case_id"], e["error"]) for e in entries if e["status"] == "failed"],
+        wall_time_s=time.perf_counter() - start,
+    )
+
+
+Execute = Callable[[list[CaseTask]], Iterator[Outcome]]
+
+
+@contextmanager
+def _executor(executor: Any, n_tasks: int, workers: int | None, execution: dict[str, Any],
+              where: Path) -> Iterator[Execute]:
+    """A function running tasks and yielding outcomes as they finish; Dask only when needed."""
+    if executor == "serial" or n_tasks == 0:
+        yield serial_outcomes
+        return
+    with dask_executor(executor, n_tasks, workers, execution, where) as execute:
+        yield execute
