@@ -238,11 +238,13 @@ def markdown(res: dict[str, Any]) -> str:
         f"- **ratio plain / fast: {res['ratio']:.1f}x**",
         f"- pandapipes Newton sweeps per hour: {b['heat_sweeps_per_hour']:.1f} before, "
         f"{f['heat_sweeps_per_hour']:.2f} after",
-        f"- Schutterwald full year ({f['hours']} h): {f['total_s']:.1f} s, "
+        f"- Schutterwald full year ({f['hours']} h): {f['total_s']:.1f} s wall, "
+        f"{f['cpu_s']:.1f} s CPU (wall > CPU: other processes shared the cores), "
         f"{f['failed_hours']} failed hours; fast paths: heat {f['heat_fast_status']}, "
         f"grid {f['grid_fast_status']}",
         "- Espoo default year (`simulator.api.run`, cube written): " + (
-            f"{espoo:.1f} s" if espoo is not None else "not measured")
+            f"{espoo:.1f} s wall, {res['espoo']['cpu_s']:.1f} s CPU" if espoo is not None
+            else "not measured")
         + (f" ({res['espoo']['note']})" if res["espoo"].get("note") else ""),
         "- Espoo as a user starts it (`python -m simulator run`, new process: imports and the "
         "numba JIT of pandapipes/pandapower included): "

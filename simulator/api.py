@@ -30,7 +30,8 @@ def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -
     """Load a scenario and check it against its district, input files included."""
     config_path = Path(config_path)
     scenario = load_config(config_path, overrides)
-    district = load_district(scenario.district, scenario.solver.max_iter_bidirect)
+    district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
+                             scenario.solver.fast)
     check_wiring(scenario, district, config_path)
     build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w)
     return scenario
@@ -109,7 +110,11 @@ def simulate_scenario(
 
     simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
              scenario.period.start)
-    return recorder, _attrs(scenario, inputs.filled_values)
+    attrs = _attrs(scenario, inputs.filled_values)
+    attrs["solver_fast_path"] = (
+        f"heat: {district.heat.fast_status or 'in use'}; "
+        f"grid: {district.grid.fast_status or 'in use'}")
+    return recorder, attrs
 
 
 def run(
@@ -128,7 +133,8 @@ def run(
     scenario = load_config(config_path, overrides)
     if hours is not None and hours <= 0:
         raise ConfigError([f"{config_path}: --hours: must be a positive number of hours"])
-    district = load_district(scenario.district, scenario.solver.max_iter_bidirect)
+    district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
+                             scenario.solver.fast)
     check_wiring(scenario, district, config_path)
     recorder, attrs = simulate_scenario(scenario, district, hours, progress)
     converged = recorder.array("converged")

@@ -26,7 +26,7 @@ class District:
     grid: ElectricGrid
 
 
-def load_district(path: Path, max_iter_bidirect: int = 100) -> District:
+def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -> District:
     """Load both networks of a district folder; ConfigError naming the file on failure."""
     problems = [
         f"{path / name}: file not found"
@@ -36,11 +36,11 @@ def load_district(path: Path, max_iter_bidirect: int = 100) -> District:
     if problems:
         raise ConfigError(problems)
     try:
-        heat = HeatNetwork.from_json(path / HEAT_FILE, max_iter_bidirect)
+        heat = HeatNetwork.from_json(path / HEAT_FILE, max_iter_bidirect, fast)
     except Exception as err:
         problems.append(f"{path / HEAT_FILE}: not a usable pandapipes network: {err}")
     try:
-        grid = ElectricGrid.from_json(path / ELECTRIC_FILE)
+        grid = ElectricGrid.from_json(path / ELECTRIC_FILE, fast)
     except Exception as err:
         problems.append(f"{path / ELECTRIC_FILE}: not a usable pandapower network: {err}")
     if problems:
