@@ -136,11 +136,12 @@ class CoupledStep:
         order = merit_order(marginal, self._dispatch.order_by, self._tables.must_run)
         demand = float(inp.demand_mw[h].sum())
 
-        def action(charge_max: float, discharge_max: float, already_mw: float) -> float:
+        def action(k: int, charge_max: float, discharge_max: float, already_mw: float
+                   ) -> float:
             return storage_action(
                 float(self._value[h]), self._dispatch.storage_spread,  # type: ignore[index]
                 demand + self._loss_guess_mw - already_mw, capacity, marginal, order,
-                charge_max, discharge_max)
+                charge_max, discharge_max, self._tables.plant == self._bank.plant[k])
 
         store_mw = self._bank.plan(share[self._store_pos], action)
         base = self._inputs_record(h, share, capacity)
@@ -164,6 +165,9 @@ class CoupledStep:
             with np.errstate(divide="ignore", invalid="ignore"):
                 kept = np.where(books.el_mw > 0, 1.0 - extra / books.el_mw, 1.0)
             capacity = np.minimum(capacity, np.where(extra > 0, heat_mw * kept, np.inf))
+            # stores re-plan on the curtailed capacity: a store must not keep charging from a
+            # unit the grid has just curtailed
+            store_mw = self._bank.plan(share[self._store_pos], action)
         energy, loss = self._bank.advance(settled_mw)
         return {**base, **self._record(h, state, heat_mw, settled_mw, books, grid, energy,
                                        loss),

@@ -71,12 +71,14 @@ def storage_value(marginal_series: np.ndarray, window_h: int) -> np.ndarray:
 def storage_action(
     value: float, spread: float, demand_mw: float, capacity_mw: np.ndarray,
     marginal: np.ndarray, order: np.ndarray, charge_max_mw: float, discharge_max_mw: float,
+    can_charge: np.ndarray | None = None,
 ) -> float:
     """Net heat of a store this hour (MW, + discharge, - charge).
 
     Discharge replaces the heat units dearer than ``value (1 + spread)`` would make; charging
     takes the spare capacity of units cheaper than ``value (1 - spread)`` (with ``|value|``
-    as the scale, so zero and negative values work).
+    as the scale, so zero and negative values work) among those that ``can_charge`` it (the
+    units at the store's own plant: a plant feeds the network, it cannot draw from it).
     """
     if not np.isfinite(value):
         return 0.0
@@ -86,6 +88,8 @@ def storage_action(
     if dear > 0.0:
         return min(dear, discharge_max_mw)
     cheap = np.asarray(marginal) < low
+    if can_charge is not None:
+        cheap &= np.asarray(can_charge, dtype=bool)
     spare = float((np.asarray(capacity_mw) - base)[cheap].sum())
     return -min(spare, charge_max_mw) if spare > 0.0 else 0.0
 

@@ -64,19 +64,19 @@ class StoreBank:
     def __len__(self) -> int:
         return len(self.stores)
 
-    def plan(self, share: np.ndarray, action: Callable[[float, float, float], float]
+    def plan(self, share: np.ndarray, action: Callable[[int, float, float, float], float]
              ) -> np.ndarray:
         """Net heat of each store (MW, + discharge, - charge), stores in turn.
 
-        ``share`` scales each store's power limits (events); ``action(charge_max, discharge_max,
-        already_mw)`` decides one store given what the stores before it already do.
+        ``share`` scales each store's power limits (events); ``action(k, charge_max,
+        discharge_max, already_mw)`` decides store ``k`` given what the stores before it do.
         """
         out = np.zeros(len(self.stores))
         for k, store in enumerate(self.stores):
             if share[k] <= 0.0:
                 continue
             charge_max, discharge_max = limits_mw(store, float(self.energy_mwh[k]))
-            out[k] = action(charge_max * share[k], discharge_max * share[k], out[:k].sum())
+            out[k] = action(k, charge_max * share[k], discharge_max * share[k], out[:k].sum())
         return out
 
     def settle(self, plant_mw: np.ndarray, store_mw: np.ndarray) -> np.ndarray:

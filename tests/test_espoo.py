@@ -283,3 +283,36 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
     coal = _g_per_kwh(tmp_path, COAL_ERA, "2030-01-01T00:00", 8760)
     clean = _g_per_kwh(tmp_path, ESPOO, "2030-01-01T00:00", 8760)
     assert clean <= 0.2 * coal, (clean, coal)
+
+
+STRESS = ROOT / "configs" / "espoo_2030_stress.yaml"
+
+
+def _stress(tmp_path: Path, start: str, hours: int) -> xr.Dataset:
+    path = run(STRESS, hours=hours, output=tmp_path / f"stress_{start[:10]}.nc",
+               overrides={"period.start": start})
+    with xr.open_dataset(path) as ds:
+        return ds.load()
+
+
+def test_stress_outage_in_the_cold_spell_and_a_binding_transformer(tmp_path):
+    ds = _stress(tmp_path, "2030-01-12T12:00", 36)  # the data-centre outage starts at 12 h
+    assert ds.converged.values.all()
+    dc = ds.unit_heat_mw.sel(unit="dc_espoo_hp").values
+    assert dc[:12].min() > 0.0 and dc[12:].max() == 0.0
+    nuijala = ds.trafo_loading_percent.sel(trafo="nuijala_t1")
+    assert float(nuijala.max()) <= 60.0 * 1.005 and int(ds.grid_limits_ok.min()) == 1
+    assert float(ds.unit_curtailed_mw.sel(unit="nuijala_eboiler").sum()) > 0.0
+    assert float(ds.unserved_heat_mw.max()) < 1e-6  # other units take over
+
+
+def test_stress_closed_main_leaves_otaniemi_unserved_and_balanced(tmp_path):
+    ds = _stress(tmp_path, "2030-01-31T22:00", 4)  # the closure starts at 2 h
+    assert ds.converged.values.all()
+    unserved = ds.unserved_heat_mw.values
+    assert unserved[:2].max() < 1e-6 and unserved[2:].min() > 5.0
+    closed = ds.pipe_in_service.sel(pipe="tapiola-otaniemi_supply").values
+    assert closed.tolist() == [1, 1, 0, 0]
+    supplied = ds.unit_heat_mw.sum("unit")
+    error = np.abs(supplied - ds.consumer_heat_mw.sum("consumer") - ds.heat_loss_mw) / supplied
+    assert float(error.max()) < 0.01
