@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--hours", type=int, nargs="+", default=[48])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="keep the best of N runs")
+    parser.add_argument("--keep-other-rows", action="store_true",
+                        help="keep the rows of other --hours already in sweep_results.json")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     load_start = round(os.getloadavg()[0], 2)
@@ -124,7 +126,14 @@ def main() -> None:
         "note": "a load average above 0 at the start means other processes shared the cores",
         "rows": rows,
     }
+    for row in rows:
+        row["created_utc"] = result["created_utc"]
+        row["load_avg_1min_at_start"] = load_start
     path = ROOT / "bench" / "sweep_results.json"
+    if args.keep_other_rows and path.is_file():  # rows of other case lengths from earlier runs
+        done = {row["hours"] for row in rows}
+        old = [r for r in json.loads(path.read_text()).get("rows", []) if r["hours"] not in done]
+        result["rows"] = sorted(old + rows, key=lambda r: r["hours"])
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(f"written: {path}")
 

@@ -18,6 +18,7 @@ from simulator.summary import format_comparison, format_summary, summarize
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -151,3 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunFailed as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("\ninterrupted: nothing half-written is left; a sweep keeps its finished cases "
+              "(rerun it with --resume)", file=sys.stderr)
+        return EXIT_INTERRUPTED
