@@ -36,6 +36,8 @@ SLACK_PLANT = "main"
 FIXED_PLANT = "east"
 #: Bus of the pandapower CIGRE MV network the test scenario connects its units to.
 PLANT_BUS = "Bus 11"
+WEATHER = Path(__file__).resolve().parents[1] / "networks" / "weather" / (
+    "helsinki_t_air_2018_2024.csv")
 
 
 def build_heat_net() -> pandapipes.pandapipesNet:
@@ -96,3 +98,24 @@ def write_district(folder: Path) -> Path:
     pandapipes.to_json(build_heat_net(), str(folder / "heat.json"))
     pandapower.to_json(build_grid(), str(folder / "electric.json"))
     return folder
+
+
+def scenario(units: list[dict], name: str = "own_network") -> dict:
+    """A scenario mapping for the test district (paths relative to the YAML file)."""
+    return {
+        "name": name,
+        "district": "district",
+        "period": {"start": "2030-01-01T00:00", "hours": 8760},
+        "weather": {"file": str(WEATHER), "source_year": 2019},
+        "supply_temperature": {"curve_c": [[-12, 90], [15, 70]], "return_c": 45},
+        "demand": {"design_t_air_c": -15, "heating_limit_c": 15, "min_load_fraction": 0.05},
+        "ground": {"mean_c": 10, "amplitude_k": 5, "coldest_day": 45},
+        "units": units,
+        "pumps": [{"plant": SLACK_PLANT, "bus": PLANT_BUS, "efficiency": 0.7}],
+        # By CO2: wood (biogenic, 0 t/TJ) first, then the heat pump, gas for the rest.
+        "dispatch": {"policy": "merit_order", "order_by": "co2"},
+        "carbon": {"grid_intensity_g_per_kwh": 100},
+        # The CIGRE MV base case sits at 0.92 pu on its own: these tests are about the heat
+        # side, so grid feedback only records violations (tests/test_coupling.py exercises it).
+        "coupling": {"enabled": False},
+    }

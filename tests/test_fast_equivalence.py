@@ -26,10 +26,8 @@ from simulator.heat import HeatNetwork
 from simulator.results import VARIABLES
 
 from conftest import schutterwald_raw
-from networks_factory import FIXED_PLANT, PLANT_BUS, SLACK_PLANT, write_district
+from networks_factory import FIXED_PLANT, PLANT_BUS, scenario, write_district
 
-REPO = Path(__file__).resolve().parents[1]
-WEATHER = REPO / "networks" / "weather" / "helsinki_t_air_2018_2024.csv"
 UNITS = {v.name: v.units for v in VARIABLES}
 NOT_COMPARED = {"heat_iterations"}
 
@@ -97,26 +95,16 @@ def test_own_network_with_a_fixed_plant_and_element_outages_is_unchanged(tmp_pat
     pipe closure (the fast path steps aside while nodes are disconnected) and a line outage
     (the grid's fast path is rebuilt after it)."""
     write_district(tmp_path / "district")
+    units = [
+        {"name": "hp_main", "type": "heat_pump", "heat_mw": 2.0, "t_source_c": 10.0,
+         "carnot_efficiency": 0.5, "bus": PLANT_BUS},
+        {"name": "gas_main", "type": "boiler", "heat_mw": 6.0, "fuel": "natural_gas",
+         "efficiency": 0.95},
+        {"name": "wood_east", "type": "boiler", "heat_mw": 1.2, "fuel": "wood_chips",
+         "efficiency": 0.88, "plant": FIXED_PLANT},
+    ]
     raw = {
-        "name": "own_fast",
-        "district": "district",
-        "period": {"start": "2030-01-01T00:00", "hours": 8760},
-        "weather": {"file": str(WEATHER), "source_year": 2019},
-        "supply_temperature": {"curve_c": [[-12, 90], [15, 70]], "return_c": 45},
-        "demand": {"design_t_air_c": -15, "heating_limit_c": 15, "min_load_fraction": 0.05},
-        "ground": {"mean_c": 10, "amplitude_k": 5, "coldest_day": 45},
-        "units": [
-            {"name": "hp_main", "type": "heat_pump", "heat_mw": 2.0, "t_source_c": 10.0,
-             "carnot_efficiency": 0.5, "bus": PLANT_BUS},
-            {"name": "gas_main", "type": "boiler", "heat_mw": 6.0, "fuel": "natural_gas",
-             "efficiency": 0.95},
-            {"name": "wood_east", "type": "boiler", "heat_mw": 1.2, "fuel": "wood_chips",
-             "efficiency": 0.88, "plant": FIXED_PLANT},
-        ],
-        "pumps": [{"plant": SLACK_PLANT, "bus": PLANT_BUS, "efficiency": 0.7}],
-        "dispatch": {"policy": "merit_order", "order_by": "co2"},
-        "carbon": {"grid_intensity_g_per_kwh": 100},
-        "coupling": {"enabled": False},
+        **scenario(units, "own_fast"),
         "events": [
             {"type": "outage", "unit": "wood_east", "start": "2030-01-01T04:00", "hours": 6},
             {"type": "pipe_closure", "pipe": "depot_service_s", "start": "2030-01-01T12:00",

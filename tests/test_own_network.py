@@ -20,10 +20,15 @@ from simulator.api import run
 from simulator.config import ConfigError
 from simulator.naming import unique_names
 
-from networks_factory import FIXED_PLANT, PLANT_BUS, SLACK_PLANT, T_RETURN_K, write_district
+from networks_factory import (
+    FIXED_PLANT,
+    PLANT_BUS,
+    SLACK_PLANT,
+    T_RETURN_K,
+    scenario,
+    write_district,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-WEATHER = REPO / "networks" / "weather" / "helsinki_t_air_2018_2024.csv"
 HOURS = 24
 HP_T_SOURCE_C = 10.0
 HP_CARNOT = 0.5
@@ -37,27 +42,6 @@ UNITS = [
     {"name": "wood_east", "type": "boiler", "heat_mw": EAST_MW, "fuel": "wood_chips",
      "efficiency": 0.88, "plant": FIXED_PLANT},
 ]
-
-
-def scenario(units: list[dict]) -> dict:
-    """A scenario mapping for the test district (paths relative to the YAML file)."""
-    return {
-        "name": "own_network",
-        "district": "district",
-        "period": {"start": "2030-01-01T00:00", "hours": 8760},
-        "weather": {"file": str(WEATHER), "source_year": 2019},
-        "supply_temperature": {"curve_c": [[-12, 90], [15, 70]], "return_c": 45},
-        "demand": {"design_t_air_c": -15, "heating_limit_c": 15, "min_load_fraction": 0.05},
-        "ground": {"mean_c": 10, "amplitude_k": 5, "coldest_day": 45},
-        "units": units,
-        "pumps": [{"plant": SLACK_PLANT, "bus": PLANT_BUS, "efficiency": 0.7}],
-        # By CO2: wood (biogenic, 0 t/TJ) first, then the heat pump, gas for the rest.
-        "dispatch": {"policy": "merit_order", "order_by": "co2"},
-        "carbon": {"grid_intensity_g_per_kwh": 100},
-        # The CIGRE MV base case sits at 0.92 pu on its own: this test is about the heat side,
-        # so grid feedback only records violations (tests/test_coupling.py exercises it).
-        "coupling": {"enabled": False},
-    }
 
 
 @pytest.fixture(scope="module")
