@@ -50,13 +50,13 @@ import xarray as xr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator import results as results_module  # noqa: E402
 from simulator.api import RunFailed, run, simulate_scenario  # noqa: E402
 from simulator.config import load_config  # noqa: E402
 from simulator.district import District, load_district  # noqa: E402
-from simulator.grid import LOAD_PREFIX, ElectricGrid  # noqa: E402
-from simulator.heat import HeatNetwork  # noqa: E402
-from simulator.inputs import build_inputs  # noqa: E402
+from simulator.grid.network import LOAD_PREFIX, ElectricGrid  # noqa: E402
+from simulator.heat.network import HeatNetwork  # noqa: E402
+from simulator.inputs.build import build_inputs  # noqa: E402
+from simulator.output import cube as results_module  # noqa: E402
 
 SCHUTTERWALD = ROOT / "configs" / "schutterwald.yaml"
 ESPOO = ROOT / "configs" / "espoo_2030.yaml"

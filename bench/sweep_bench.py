@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from simulator.api import run  # noqa: E402
-from simulator.sweep import run_sweep  # noqa: E402
-from simulator.sweep_exec import local_cluster  # noqa: E402
+from simulator.sweep.executors import local_cluster  # noqa: E402
+from simulator.sweep.runner import run_sweep  # noqa: E402
 
 BASE = ROOT / "configs" / "schutterwald.yaml"
 PARAMETERS = {"units.0.heat_mw": [0.4, 1.2], "units.1.heat_mw": [0.25, 0.5]}

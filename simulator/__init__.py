@@ -6,7 +6,8 @@ netCDF cube; ``simulator.open_results(path)`` opens one cube or a sweep director
 
 from simulator.api import RunFailed, run, validate
 from simulator.config import ConfigError, load_config
-from simulator.results import format_summary, open_results, summarize
+from simulator.output.cube import open_results
+from simulator.output.summary import format_summary, summarize
 
 __all__ = [
     "ConfigError",

@@ -17,7 +17,8 @@ from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
 from simulator.inputs import build_inputs
-from simulator.results import Recorder, summarize, write_cube
+from simulator.output.cube import Recorder, write_cube
+from simulator.output.summary import summarize
 
 RESULTS_DIR = Path("results")
 

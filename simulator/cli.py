@@ -13,8 +13,8 @@ from typing import TextIO
 
 from simulator.api import RunFailed, run, validate
 from simulator.config import ConfigError
-from simulator.results import open_results
-from simulator.summary import format_comparison, format_summary, summarize
+from simulator.output.cube import open_results
+from simulator.output.summary import format_comparison, format_summary, summarize
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -111,7 +111,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from simulator.sweep import run_sweep  # Dask loads only for sweeps
+    from simulator.sweep.runner import run_sweep  # Dask loads only for sweeps
 
     report = run_sweep(args.sweep, executor=args.executor, workers=args.workers,
                        hours=args.hours, out=args.out, resume=args.resume,
@@ -126,7 +126,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from simulator.plots import plot_results  # matplotlib loads only for plots
+    from simulator.output.plots import plot_results  # matplotlib loads only for plots
 
     try:
         paths = plot_results(args.cube, out=args.out, week_start=args.week)

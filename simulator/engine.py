@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 import simpy
 
-from simulator.config_events import Event, RandomFailures, UnitDerate, UnitOutage
+from simulator.config.events import Event, RandomFailures, UnitDerate, UnitOutage
 from simulator.coupling import CoupledStep
 from simulator.events import EventState
 

@@ -8,7 +8,7 @@ import xarray as xr
 import yaml
 
 from simulator.api import run
-from simulator.feedback import Limits, extra_curtailment_mw, violations
+from simulator.coupling.feedback import Limits, extra_curtailment_mw, violations
 
 from conftest import schutterwald_raw
 

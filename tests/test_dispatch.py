@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulator.dispatch import allocate, merit_order, plan_hour, split_plant_heat
+from simulator.dispatch.merit import allocate, merit_order, plan_hour, split_plant_heat
 
 
 def test_merit_order_by_co2_is_cheapest_first_and_stable():

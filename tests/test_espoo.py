@@ -18,9 +18,9 @@ import xarray as xr
 from simulator.api import run
 from simulator.config import load_config, read_yaml
 from simulator.district import load_district
-from simulator.heat import HeatInputs
-from simulator.inputs import build_inputs
-from simulator.results import summarize
+from simulator.heat.network import HeatInputs
+from simulator.inputs.build import build_inputs
+from simulator.output.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "networks" / "espoo"

@@ -10,7 +10,7 @@ import yaml
 
 from simulator.api import run
 from simulator.events import EventState
-from simulator.heat import HeatNetwork
+from simulator.heat.network import HeatNetwork
 
 from conftest import schutterwald_raw
 

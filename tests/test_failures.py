@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 from simulator.api import RunFailed, run
-from simulator.heat import HeatNetwork
+from simulator.heat.network import HeatNetwork
 
 from conftest import schutterwald_raw
 

@@ -21,9 +21,9 @@ import yaml
 from simulator.api import simulate_scenario
 from simulator.config import load_config
 from simulator.district import District
-from simulator.grid import ElectricGrid
-from simulator.heat import HeatNetwork
-from simulator.results import VARIABLES
+from simulator.grid.network import ElectricGrid
+from simulator.heat.network import HeatNetwork
+from simulator.output.cube import VARIABLES
 
 from conftest import schutterwald_raw
 from networks_factory import FIXED_PLANT, PLANT_BUS, scenario, write_district

@@ -14,9 +14,10 @@ from PIL import Image
 
 from simulator.api import run
 from simulator.cli import main
-from simulator.plots import FIGURES, plot_results
-from simulator.report import map_frame, mask_failed, week_window, write_index
-from simulator.results import format_summary, open_results, summarize, write_cube
+from simulator.output.cube import open_results, write_cube
+from simulator.output.plots import FIGURES, plot_results
+from simulator.output.report import map_frame, mask_failed, week_window, write_index
+from simulator.output.summary import format_summary, summarize
 
 from conftest import SCHUTTERWALD
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from simulator.profiles import (
-    carnot_cop,
+from simulator.inputs.profiles import (
     demand_fraction,
     ground_temperature_c,
     space_heat_fraction,
     supply_temperature_c,
 )
+from simulator.supply.physics import carnot_cop
 
 
 def test_carnot_cop_matches_hand_value():

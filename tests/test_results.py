@@ -11,15 +11,14 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from simulator.results import (
+from simulator.output.cube import (
     VARIABLES,
     Recorder,
     encoding_for,
-    format_summary,
     open_results,
-    summarize,
     write_cube,
 )
+from simulator.output.summary import format_summary, summarize
 
 COORDS = {
     "unit": ["hp", "boiler", "store"], "consumer": ["c1", "c2"], "junction": ["j1", "j2", "j3"],

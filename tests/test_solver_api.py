@@ -80,7 +80,7 @@ def _nets() -> list[pandapipes.pandapipesNet]:
 
 
 def test_fast_fluid_tables_are_bit_identical_to_interp1d():
-    from simulator.heat_fast import fluid_table
+    from simulator.heat.fast import fluid_table
 
     net = pandapipes.from_json(str(HEAT))
     t = np.random.default_rng(1).uniform(250.0, 450.0, 1000)  # beyond the tables too
@@ -97,7 +97,7 @@ def test_fast_path_writes_what_initialize_pit_writes_and_reads_what_pandapipes_e
         fixed_on):
     """FastHeat.self_check: the hour's cells written into the reused pit equal a fresh
     ``initialize_pit`` outside the solver state, and the pit reader equals the result tables."""
-    from simulator.heat_fast import FastHeat
+    from simulator.heat.fast import FastHeat
 
     for net in _nets():
         fast = FastHeat.create(_solved(net))
@@ -108,8 +108,8 @@ def test_fast_path_writes_what_initialize_pit_writes_and_reads_what_pandapipes_e
 def test_predicted_state_is_pandapipes_solution_in_one_sweep():
     """The predictor mirrors pandapipes' equations: from its state pandapipes converges in one
     Newton sweep, to the solution a plain pipeflow finds for the same inputs."""
-    from simulator.heat_fast import FastHeat
-    from simulator.heat_pit import apply_to_tables, read_result_tables
+    from simulator.heat.fast import FastHeat
+    from simulator.heat.pit import apply_to_tables, read_result_tables
 
     for net in _nets():
         fast = FastHeat.create(_solved(net))
@@ -133,7 +133,7 @@ def test_bidirectional_step_with_cached_bookkeeping_equals_pandapipes_step():
 
     from pandapipes.pf.calculation import solve_bidirectional
 
-    from simulator.heat_fast import FastHeat, _Bidirectional
+    from simulator.heat.fast import FastHeat, _Bidirectional
 
     for net in _nets():
         fast = FastHeat.create(_solved(net))
@@ -157,7 +157,7 @@ def test_fast_grid_reproduces_runpp():
     import pandapower
     import pandapower.networks
 
-    from simulator.grid_fast import FastGrid
+    from simulator.grid.fast import FastGrid
 
     rng = np.random.default_rng(3)
     grids = [(pandapower.from_json(str(ROOT / "networks" / "schutterwald" / "electric.json")),

@@ -9,13 +9,13 @@ import xarray as xr
 import yaml
 
 from simulator.api import run
-from simulator.books import UnitTables, marginal_values
-from simulator.carbon import chp_heat_share
 from simulator.config import parse_scenario
-from simulator.dispatch import merit_order
-from simulator.profiles import carnot_cop
-from simulator.storage import Storage, limits_mw, next_energy_mwh
-from simulator.supply import build_unit
+from simulator.dispatch.merit import marginal_values, merit_order
+from simulator.supply.books import UnitTables
+from simulator.supply.carbon import chp_heat_share
+from simulator.supply.physics import carnot_cop
+from simulator.supply.storage import Storage, limits_mw, next_energy_mwh
+from simulator.supply.units import build_unit
 
 from conftest import schutterwald_raw
 

@@ -17,9 +17,12 @@ import yaml
 
 from simulator.cli import main
 from simulator.config import ConfigError, load_config
-from simulator.results import open_results
-from simulator.sweep import MANIFEST, cube_matches, expand, load_sweep, plan, run_sweep
-from simulator.sweep_exec import Progress, jobqueue_cluster
+from simulator.output.cube import open_results
+from simulator.sweep.executors import jobqueue_cluster
+from simulator.sweep.manifest import MANIFEST, cube_matches
+from simulator.sweep.progress import Progress
+from simulator.sweep.runner import run_sweep
+from simulator.sweep.spec import expand, load_sweep, plan
 
 from conftest import ROOT, SCHUTTERWALD
 

@@ -1,4 +1,4 @@
-"""How sweep cases run: the case task, the executors, the manifest file, the progress line.
+"""How sweep cases run: the case task and the executors (the only module that imports Dask).
 
 The Dask executors (``local``: a LocalCluster of one-thread worker processes; ``slurm``/``pbs``:
 dask-jobqueue clusters) import dask inside :func:`dask_executor` and :func:`jobqueue_cluster`
@@ -8,32 +8,26 @@ the networks itself and writes its cube; only the small outcome dict travels bac
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import secrets
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
 from simulator.api import run
 from simulator.config import ConfigError
-
-if TYPE_CHECKING:
-    from simulator.sweep import Case
+from simulator.sweep.manifest import now_utc
 
 Outcome = dict[str, Any]
-MANIFEST = "manifest.json"
 
 #: Defaults of a dask-jobqueue job: one worker process of one thread, its memory, its time.
 JOBQUEUE_DEFAULTS: dict[str, Any] = {"cores": 1, "memory": "4GiB", "walltime": "01:00:00"}
-_PROJECT_ROOT = Path(__file__).resolve().parents[1]  # holds the `simulator` package
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]  # holds the `simulator` package
 
 
 @dataclass(frozen=True)
@@ -45,11 +39,6 @@ class CaseTask:
     overrides: dict[str, Any]
     hours: int | None
     output: str
-
-
-def now_utc() -> str:
-    """The current UTC time as ISO 8601 with a ``Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_case(task: CaseTask) -> Outcome:
@@ -211,98 +200,3 @@ def _stream(client: Any, tasks: list[CaseTask]) -> Iterator[Outcome]:
         client.cancel(list(futures))
 
 
-def write_json_atomic(data: Any, path: Path) -> None:
-    """Write JSON beside ``path`` as ``.<name>.tmp-*``, fsync, then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, default=str)  # dates as ISO text
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-class Manifest:
-    """``manifest.json``: one entry per case, rewritten atomically on every change."""
-
-    def __init__(self, path: Path, header: dict[str, Any], cases: list[Case],
-                 previous: dict[str, dict[str, Any]]) -> None:
-        self.path = path
-        self.header = header
-        self.entries: dict[str, dict[str, Any]] = {}
-        for case in cases:
-            entry = {"case_id": case.case_id, "parameters": case.parameters,
-                     "config_sha256": case.config_sha256, "hours": case.hours,
-                     "output": f"{case.case_id}.nc", "status": "pending", "error": None,
-                     "wall_time_s": None, "cpu_time_s": None, "worker": None,
-                     "finished_utc": None}
-            self.entries[case.case_id] = entry
-            old = previous.get(case.case_id)
-            if old and old.get("config_sha256") == case.config_sha256:
-                for key in ("wall_time_s", "cpu_time_s", "worker", "finished_utc"):
-                    entry[key] = old.get(key)
-
-    def record(self, outcome: Mapping[str, Any]) -> None:
-        self.entries[outcome["case_id"]].update(outcome)
-        self.write()
-
-    def write(self) -> None:
-        write_json_atomic({**self.header, "updated_utc": now_utc(),
-                           "cases": list(self.entries.values())}, self.path)
-
-
-def read_manifest_cases(out: Path) -> dict[str, dict[str, Any]]:
-    """Entries of an existing manifest by case id ({} when absent or unreadable)."""
-    try:
-        cases = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("cases", [])
-        return {c["case_id"]: c for c in cases if isinstance(c, dict) and "case_id" in c}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
-class Progress:
-    """One self-updating stderr line (done, failed, ETA); silent unless stderr is a terminal."""
-
-    def __init__(self, name: str, total: int, kept: int, stream: TextIO | None = None,
-                 enabled: bool | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.name, self.total, self.kept = name, total, kept
-        self.done = self.failed = 0
-        self.start = time.perf_counter()
-        self._show()
-
-    def update(self, status: str) -> None:
-        """Count one finished case (``done`` or ``failed``) and redraw."""
-        if status == "done":
-            self.done += 1
-        else:
-            self.failed += 1
-        self._show()
-
-    def _show(self) -> None:
-        if not self.enabled:
-            return
-        finished = self.done + self.failed
-        left = self.total - self.kept - finished
-        elapsed = time.perf_counter() - self.start
-        eta = "-:--:--" if not finished else _hms(elapsed / finished * left)
-        self.stream.write(f"\rsweep {self.name}: {self.kept + self.done}/{self.total} done, "
-                          f"{self.failed} failed, {left} left, elapsed {_hms(elapsed)}, "
-                          f"ETA {eta} ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        """End the line."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _hms(seconds: float) -> str:
-    s = round(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"

@@ -44,8 +44,8 @@ from pandapipes.pf.result_extraction import extract_all_results
 from pandapipes.pipeflow import init_pipeflow
 from pandapipes.properties.fluids import FluidPropertyConstant, FluidPropertyInterExtra
 
-from simulator import heat_predict as hp
-from simulator.heat_pit import (
+from simulator.heat import predict as hp
+from simulator.heat.pit import (
     HC_QEXT,
     HC_TRETURN,
     PitLayout,

@@ -17,7 +17,7 @@ from pandapipes.idx_node import IdxNode
 from pandapipes.pf.pipeflow_setup import get_lookup
 from scipy.sparse import coo_matrix, csgraph
 
-from simulator import heat_predict as hp
+from simulator.heat import predict as hp
 
 #: branch tables the fast path understands, with their predictor kind
 BRANCH_KINDS = {"pipe": hp.PASSIVE, "valve": hp.PASSIVE, "heat_consumer": hp.CONSUMER,

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-C_TO_K = 273.15
-
 
 def space_heat_fraction(
     t_air_c: np.ndarray, design_t_air_c: float, heating_limit_c: float
@@ -59,27 +57,6 @@ def ground_temperature_c(
     """Ground temperature at pipe depth (°C): annual sinusoid, minimum on ``coldest_day``."""
     phase = 2.0 * np.pi * (np.asarray(day_of_year, dtype=float) - coldest_day) / 365.25
     return mean_c - amplitude_k * np.cos(phase)
-
-
-def carnot_cop(
-    t_sink_k: np.ndarray | float,
-    t_source_k: np.ndarray | float,
-    carnot_efficiency: float,
-    cop_min: float = 1.0,
-    cop_max: float = 8.0,
-) -> np.ndarray:
-    """Heat-pump coefficient of performance (1): eta * T_sink / (T_sink - T_source), clipped.
-
-    Args:
-        t_sink_k: temperature delivered (K), here the simulated supply temperature.
-        t_source_k: heat-source temperature (K).
-        carnot_efficiency: share of the Carnot COP reached (1), ~0.45-0.55 for large units.
-        cop_min: lower clip (1); a heat pump is never worse than a resistor.
-        cop_max: upper clip (1); guards a lift near zero.
-    """
-    t_sink_k = np.asarray(t_sink_k, dtype=float)
-    lift_k = np.maximum(t_sink_k - np.asarray(t_source_k, dtype=float), 1e-6)
-    return np.clip(carnot_efficiency * t_sink_k / lift_k, cop_min, cop_max)
 
 
 def seasonal_c(day_of_year: np.ndarray, mean_c: float, amplitude_k: float,

@@ -1,18 +1,10 @@
-"""Batch parameter sweeps: expand a sweep file into cases, run them, keep a manifest, resume.
+"""What a sweep file asks for: loading it, expanding it into cases, validating every case.
 
 A sweep file (YAML) names a ``base`` scenario and swept ``parameters`` as dotted keys
-(``units.0.heat_mw``; a number indexes a list) with a list of values each, combined as a cartesian
-product (``mode: grid``) or pairwise (``mode: zip``). ``fixed`` overrides apply to every case.
-Every case is expanded and validated against its district before anything runs.
-
-Each case becomes ``<out>/<case_id>.nc``, written atomically by :func:`simulator.api.run` in the
-process that simulates it (results travel as paths); ``<out>/manifest.json`` (written atomically by
-the driver only, after every finished case) records per case its parameters, config hash, status
-(``pending``/``done``/``failed``), error text and wall time (s). ``resume=True`` keeps every cube
-whose ``config_sha256`` and time length match, removes stale temp files, and runs the rest.
-
-Executors live in :mod:`simulator.sweep_exec`: ``serial`` runs in this process; ``local``,
-``slurm`` and ``pbs`` import Dask only when asked for (Dask is an optional dependency).
+(``units.0.heat_mw``; a number indexes a list, a name addresses a named item) with a list of
+values each, combined as a cartesian product (``mode: grid``) or pairwise (``mode: zip``).
+``fixed`` overrides apply to every case. Every case is expanded and validated against its
+district before anything runs.
 """
 
 from __future__ import annotations
@@ -20,35 +12,16 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import sys
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xarray as xr
-
-from simulator.api import RESULTS_DIR
 from simulator.config import ConfigError, load_config, read_yaml
 from simulator.district import District, check_wiring, load_district
 from simulator.inputs import build_inputs
-from simulator.sweep_exec import (
-    MANIFEST,
-    CaseTask,
-    Manifest,
-    Outcome,
-    Progress,
-    check_execution,
-    dask_executor,
-    read_manifest_cases,
-    serial_outcomes,
-)
 
-EXECUTORS = ("serial", "local", "slurm", "pbs")
 MODES = ("grid", "zip")
-MANIFEST_FORMAT = "districtsim-sweep/1"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _KEYS = ("name", "description", "base", "mode", "parameters", "fixed", "execution")
 _NO_SEEDS = ("not supported: scenarios have no random inputs (no seed), so every case is "
@@ -78,25 +51,6 @@ class Case:
     overrides: dict[str, Any]
     config_sha256: str
     hours: int  # time length of the cube (--hours, else the scenario period)
-
-
-@dataclass
-class SweepReport:
-    """The outcome of :func:`run_sweep`: counts, the cases run now, and failures with errors."""
-
-    name: str
-    out: Path
-    cases: int
-    done: int
-    failed: int
-    kept: list[str]
-    ran: list[str]
-    failures: list[tuple[str, str]]
-    wall_time_s: float
-
-    @property
-    def manifest(self) -> Path:
-        return self.out / MANIFEST
 
 
 def _mapping_of(value: Any, where: str, problems: list[str]) -> dict[str, Any]:
@@ -256,121 +210,3 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
             for problem, labels in found.items()
         ])
     return cases
-
-
-def cube_matches(path: Path, config_sha256: str, hours: int) -> bool:
-    """True when ``path`` is a readable cube of this exact config and time length (h)."""
-    try:
-        with xr.open_dataset(path, engine="netcdf4", decode_times=False) as ds:
-            return ds.attrs.get("config_sha256") == config_sha256 and ds.sizes["time"] == hours
-    except (OSError, ValueError, KeyError, RuntimeError):
-        return False
-
-
-def check_out_dir(out: Path, resume: bool) -> None:
-    """Refuse an ``out`` that already holds results unless resuming them."""
-    held = out.is_dir() and ((out / MANIFEST).exists() or any(out.glob("*.nc")))
-    if held and not resume:
-        raise ConfigError([f"{out}: --out: already holds sweep results; pass --resume to "
-                           "continue them, or choose another directory"])
-
-
-def finished_cases(out: Path, cases: list[Case]) -> list[str]:
-    """Ids of the cases whose cube in ``out`` matches their config hash and time length."""
-    return [c.case_id for c in cases
-            if (out / f"{c.case_id}.nc").exists()
-            and cube_matches(out / f"{c.case_id}.nc", c.config_sha256, c.hours)]
-
-
-def clean_out_dir(out: Path, cases: list[Case], kept: list[str]) -> None:
-    """Create ``out``; remove stale ``.*.tmp-*`` files and the cubes of cases not ``kept``
-    (from another config or period), and warn on stderr of cubes outside the sweep."""
-    out.mkdir(parents=True, exist_ok=True)
-    for tmp in out.glob(".*.tmp-*"):
-        tmp.unlink(missing_ok=True)
-    for case in cases:
-        if case.case_id not in kept:
-            (out / f"{case.case_id}.nc").unlink(missing_ok=True)
-    ids = {f"{c.case_id}.nc" for c in cases}
-    foreign = sorted(p.name for p in out.glob("*.nc") if p.name not in ids)
-    if foreign:
-        print(f"warning: {out} holds cubes outside this sweep ({', '.join(foreign)}); "
-              "open_results will include them", file=sys.stderr)
-
-
-def run_sweep(
-    sweep_path: str | os.PathLike[str],
-    executor: Any = "local",
-    workers: int | None = None,
-    hours: int | None = None,
-    out: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    execution: str | os.PathLike[str] | None = None,
-    progress: bool | None = None,
-) -> SweepReport:
-    """Run every case of a sweep file; a :class:`SweepReport`. Failed cases do not stop others.
-
-    ``executor``: ``serial``, ``local`` (Dask LocalCluster, ``workers`` processes of one thread,
-    default one per core), ``slurm`` or ``pbs`` (dask-jobqueue, options from the sweep's
-    ``execution`` block or the ``execution`` YAML file), or a ``distributed.Client`` to use as is.
-    ``hours`` shortens every case; ``out`` defaults to ``results/<sweep name>``; ``progress``
-    forces the stderr progress line on or off (default: on when stderr is a terminal).
-    Raises ConfigError (nothing run) on any bad case or option.
-    """
-    start = time.perf_counter()
-    sweep = load_sweep(sweep_path)
-    if execution is not None:
-        sweep = replace(sweep, execution=read_yaml(Path(execution)))
-    where = Path(execution) if execution is not None else sweep.path
-    check_execution(sweep.execution, where)
-    if isinstance(executor, str) and executor not in EXECUTORS:
-        raise ConfigError([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"])
-    if workers is not None and workers <= 0:
-        raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
-    cases = plan(sweep, hours)
-    out_dir = (Path(out) if out is not None else RESULTS_DIR / sweep.name).resolve()
-    check_out_dir(out_dir, resume)
-    kept = finished_cases(out_dir, cases) if resume else []
-    tasks = [CaseTask(c.case_id, str(sweep.base), c.overrides, hours,
-                      str(out_dir / f"{c.case_id}.nc")) for c in cases if c.case_id not in kept]
-    header = {"format": MANIFEST_FORMAT, "sweep": sweep.name,
-              "sweep_file": str(sweep.path.resolve()), "description": sweep.description,
-              "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
-              "executor": executor if isinstance(executor, str) else type(executor).__name__}
-    previous = read_manifest_cases(out_dir) if resume else {}
-    with _executor(executor, len(tasks), workers, sweep.execution, where) as execute:
-        clean_out_dir(out_dir, cases, kept)
-        manifest = Manifest(out_dir / MANIFEST, header, cases, previous)
-        for case_id in kept:
-            manifest.entries[case_id]["status"] = "done"
-        manifest.write()
-        bar = Progress(sweep.name, len(cases), len(kept), enabled=progress)
-        try:
-            for outcome in execute(tasks):
-                manifest.record(outcome)
-                bar.update(outcome["status"])
-        finally:
-            bar.close()
-    entries = manifest.entries.values()
-    return SweepReport(
-        name=sweep.name, out=out_dir, cases=len(cases),
-        done=sum(e["status"] == "done" for e in entries),
-        failed=sum(e["status"] == "failed" for e in entries),
-        kept=kept, ran=[t.case_id for t in tasks],
-        failures=[(e["case_id"], e["error"]) for e in entries if e["status"] == "failed"],
-        wall_time_s=time.perf_counter() - start,
-    )
-
-
-Execute = Callable[[list[CaseTask]], Iterator[Outcome]]
-
-
-@contextmanager
-def _executor(executor: Any, n_tasks: int, workers: int | None, execution: dict[str, Any],
-              where: Path) -> Iterator[Execute]:
-    """A function running tasks and yielding outcomes as they finish; Dask only when needed."""
-    if executor == "serial" or n_tasks == 0:
-        yield serial_outcomes
-        return
-    with dask_executor(executor, n_tasks, workers, execution, where) as execute:
-        yield execute

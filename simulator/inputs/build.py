@@ -17,15 +17,15 @@ from simulator.config import (
     Unit,
     WasteHeatUnit,
 )
-from simulator.config_units import SOURCE_SEASONAL
-from simulator.profiles import (
-    C_TO_K,
+from simulator.config.units import SOURCE_SEASONAL
+from simulator.constants import C_TO_K
+from simulator.inputs.profiles import (
     demand_fraction,
     ground_temperature_c,
     seasonal_c,
     supply_temperature_c,
 )
-from simulator.weather import Period, align, read_series, source_times
+from simulator.inputs.series import Period, align, read_series, source_times
 
 
 @dataclass(frozen=True)

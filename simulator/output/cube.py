@@ -22,11 +22,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from simulator.summary import format_summary, summarize
-
 __all__ = [
-    "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "encoding_for", "format_summary",
-    "open_results", "summarize", "write_cube",
+    "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "encoding_for", "open_results",
+    "write_cube",
 ]
 
 ELEMENT_DIMS: tuple[str, ...] = ("unit", "consumer", "junction", "pipe", "bus", "line", "trafo")

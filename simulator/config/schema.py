@@ -1,42 +1,24 @@
-"""Scenario schema and YAML loading: the only module that imports yaml and pydantic.
+"""The scenario schema: pydantic models with units in their key names (config room).
 
-A scenario file is validated in one pass; every problem is reported at once as
-``file.yaml: dotted.key: reason`` through :class:`ConfigError`. Relative paths in a
-scenario are resolved against the directory of the YAML file that names them.
+Every model forbids unknown keys and is frozen. :class:`Scenario` is the whole validated
+scenario; loading, path resolution and error formatting live in :mod:`simulator.config.loader`.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.carbon import FUEL_EUR_PER_MWH, FUEL_T_PER_TJ
-from simulator.config_events import EVENT_TAGS, Coupling, Event
-from simulator.config_units import (  # noqa: F401 - re-exported: the config room's public names
-    UNION_TAGS,
-    BoilerUnit,
-    ChpUnit,
-    ElectricBoilerUnit,
-    HeatPumpUnit,
+from simulator.config.events import Coupling, Event
+from simulator.config.units import (
     HourlyFile,
-    StorageUnit,
     Unit,
-    WasteHeatUnit,
 )
-
-
-class ConfigError(Exception):
-    """Bad input. ``problems`` holds one ``file: key: reason`` line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 class _Model(BaseModel):
@@ -216,131 +198,3 @@ class Scenario(_Model):
     def sha256(self) -> str:
         """Hash of the resolved scenario: identical runs share it."""
         return hashlib.sha256(self.to_yaml().encode()).hexdigest()
-
-
-#: Keys whose string values are paths, resolved against the YAML file's directory.
-_PATH_KEYS = {"district", "file", "profiles"}
-
-
-def _format_loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in UNION_TAGS or part in EVENT_TAGS:
-            continue  # pydantic union tags: not keys the user wrote
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top level)"
-
-
-def _resolve_paths(node: Any, base: Path) -> None:
-    """Make every path value (keys in ``_PATH_KEYS``) absolute, in place, at any depth."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
-        node, list) else ()
-    for key, value in list(items):
-        if key in _PATH_KEYS and isinstance(value, str):
-            node[key] = str((base / value).resolve())
-        else:
-            _resolve_paths(value, base)
-
-
-def _path_values(node: Any, loc: str = "") -> list[tuple[str, str]]:
-    """(dotted key, path) of every path value in a dumped scenario."""
-    out: list[tuple[str, str]] = []
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
-        node, list) else ()
-    for key, value in items:
-        where = f"{loc}[{key}]" if isinstance(key, int) else f"{loc}.{key}" if loc else key
-        if key in _PATH_KEYS and isinstance(value, str):
-            out.append((where, value))
-        else:
-            out.extend(_path_values(value, where))
-    return out
-
-
-def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``raw`` with dotted keys set (``units.0.heat_mw`` indexes a list)."""
-    out = copy.deepcopy(raw)
-    for dotted, value in overrides.items():
-        node: Any = out
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        last = parts[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
-    return out
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping; raise ConfigError naming the file (and line) otherwise."""
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        reason = getattr(err, "problem", None) or str(err)
-        raise ConfigError([f"{path}: {where}invalid YAML: {reason}"]) from None
-    if not isinstance(raw, dict):
-        raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
-    return raw
-
-
-def parse_scenario(raw: dict[str, Any], path: Path) -> Scenario:
-    """Validate a raw mapping read from ``path``; report every problem at once."""
-    raw = copy.deepcopy(raw)
-    _resolve_paths(raw, path.parent)
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as err:
-        problems = [
-            f"{path}: {_format_loc(e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-            for e in err.errors()
-        ]
-        raise ConfigError(problems) from None
-    missing = [
-        f"{path}: {key}: file or folder not found: {value}"
-        for key, value in _path_values(scenario.model_dump(mode="json"))
-        if not Path(value).exists()
-    ]
-    problems = missing + _semantic_problems(scenario, path)
-    if problems:
-        raise ConfigError(problems)
-    return scenario
-
-
-def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
-    """Cross-field checks with precise keys: fuels and their prices must be known."""
-    factors = {**FUEL_T_PER_TJ, **scenario.carbon.fuel_t_per_tj}
-    prices = {**FUEL_EUR_PER_MWH, **scenario.prices.fuel_eur_per_mwh}
-    problems = []
-    for i, unit in enumerate(scenario.units):
-        fuel = getattr(unit, "fuel", None)
-        if fuel is not None and fuel not in factors:
-            problems.append(f"{path}: units[{i}].fuel: unknown fuel '{fuel}' (known: "
-                            f"{', '.join(sorted(factors))}; add it under carbon.fuel_t_per_tj)")
-        elif fuel is not None and fuel not in prices and scenario.dispatch.order_by == "cost":
-            problems.append(f"{path}: units[{i}].fuel: no price for '{fuel}' "
-                            "(add it under prices.fuel_eur_per_mwh)")
-    names = {u.name for u in scenario.units}
-    for i, event in enumerate(scenario.events):
-        units = getattr(event, "units", None) or [getattr(event, "unit", None)]
-        for name in units:
-            if name is not None and name not in names:
-                problems.append(f"{path}: events[{i}].unit: '{name}' is not a unit of this "
-                                f"scenario (units: {', '.join(sorted(names))})")
-    return problems
-
-
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario YAML file."""
-    path = Path(path)
-    raw = read_yaml(path)
-    if overrides:
-        raw = apply_overrides(raw, overrides)
-    return parse_scenario(raw, path)

@@ -24,7 +24,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from simulator.report import (
+from simulator.output.cube import open_results
+from simulator.output.report import (
     K0,
     failed_spans,
     has_positions,
@@ -38,8 +39,8 @@ from simulator.report import (
     week_window,
     write_index,
 )
-from simulator.report import values as _arr
-from simulator.results import format_summary, open_results, summarize
+from simulator.output.report import values as _arr
+from simulator.output.summary import format_summary, summarize
 
 __all__ = ["FIGURES", "plot_cube", "plot_results", "plot_sweep"]
 

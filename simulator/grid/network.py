@@ -26,7 +26,7 @@ import pandapower
 import pandas as pd
 from pandapower import topology
 
-from simulator.grid_fast import FastGrid, GridResult
+from simulator.grid.fast import FastGrid, GridResult
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapower").setLevel(logging.ERROR)

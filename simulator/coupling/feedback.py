@@ -1,6 +1,7 @@
 """Grid limits feeding back into dispatch: which electric units to curtail, by how much (MW).
 
-Pure functions over arrays. ``behind`` matrices say which attached units sit behind a branch
+Pure functions over arrays, and :class:`GridFeedback`, which runs the power flow of an hour
+and asks them what to shed. ``behind`` matrices say which attached units sit behind a branch
 (the branch lies on every path from them to the external grid) or behind a bus (their own bus,
 or one they reach the external grid through).
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from simulator.grid import ElectricGrid, GridState
 
 #: Share of the units' remaining electricity shed per iteration behind a bus out of its band
 #: (voltage has no closed-form sensitivity here; the loop iterates to the band).
@@ -74,3 +77,51 @@ def extra_curtailment_mw(
     if unsupplied is not None:
         shed = np.where(unsupplied, draw, shed)
     return np.minimum(shed, draw)
+
+
+class GridFeedback:
+    """The power flow of an hour and the curtailment its violations ask for.
+
+    ``electric_producer`` marks the producers attached to the grid (scenario order); the
+    circulation pumps are attached after them and are never curtailed.
+    """
+
+    def __init__(self, grid: ElectricGrid, limits: Limits, electric_producer: np.ndarray,
+                 n_pumps: int) -> None:
+        self._grid = grid
+        self._limits = limits
+        self._el_prod = np.asarray(electric_producer, dtype=bool)
+        self._n_pumps = n_pumps
+
+    def power_flow(self, el_mw: np.ndarray, pump_el_mw: np.ndarray,
+                   background_scale: float) -> GridState:
+        """Solve the grid with the producers' and pumps' electricity (MW, + drawn)."""
+        return self._grid.step(np.concatenate([el_mw[self._el_prod], pump_el_mw]),
+                               background_scale=background_scale)
+
+    def violated(self, grid: GridState) -> bool:
+        """Whether any bus is below its band or any branch above its loading limit."""
+        low, over = violations(grid.bus_vm_pu, grid.branch_loading_percent, self._limits)
+        return bool(low.any() or over.any())
+
+    def extra_curtailment(self, grid: GridState, el_mw: np.ndarray) -> np.ndarray:
+        """Electricity to shed per producer (MW) for the grid's violations this iteration."""
+        n_el = int(self._el_prod.sum())
+        attached = np.concatenate([el_mw[self._el_prod], np.zeros(self._n_pumps)])
+        curtailable = np.concatenate([np.ones(n_el, bool), np.zeros(self._n_pumps, bool)])
+        branch_behind, bus_behind, unsupplied = self._grid.behind()
+        shed = extra_curtailment_mw(attached, curtailable, branch_behind,
+                                    grid.branch_loading_percent, grid.branch_p_mw, bus_behind,
+                                    grid.bus_vm_pu, self._limits, unsupplied)
+        out = np.zeros(len(el_mw))
+        out[self._el_prod] = shed[:n_el]
+        return out
+
+
+def curtailed_capacity_mw(capacity_mw: np.ndarray, extra_el_mw: np.ndarray,
+                          el_mw: np.ndarray, heat_mw: np.ndarray) -> np.ndarray:
+    """Heat capacity left (MW) when producers shed ``extra_el_mw`` of the ``el_mw`` they drew
+    while making ``heat_mw``: a curtailed unit keeps the heat of the electricity it keeps."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept = np.where(el_mw > 0, 1.0 - extra_el_mw / el_mw, 1.0)
+    return np.minimum(capacity_mw, np.where(extra_el_mw > 0, heat_mw * kept, np.inf))

@@ -37,8 +37,8 @@ import numpy as np
 import pandapipes
 import pandas as pd
 
-from simulator.heat_fast import SOLVER_ERRORS, FastHeat
-from simulator.heat_pit import apply_to_tables, read_result_tables
+from simulator.heat.fast import SOLVER_ERRORS, FastHeat
+from simulator.heat.pit import apply_to_tables, read_result_tables
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)

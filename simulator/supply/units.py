@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator import config
-from simulator.carbon import ELECTRICITY
-from simulator.profiles import C_TO_K, carnot_cop
+from simulator.constants import C_TO_K
+from simulator.supply.carbon import ELECTRICITY
+from simulator.supply.physics import carnot_cop
 
 
 @dataclass(frozen=True)
@@ -132,14 +133,3 @@ def build_unit(spec: config.Unit, default_plant: str) -> SupplyUnit:
     if isinstance(spec, config.BoilerUnit):
         return SupplyUnit(**common, fuel=spec.fuel, bus=None, efficiency=spec.efficiency)
     raise TypeError(f"{spec.type} is not a heat producer")
-
-
-def pump_el_mw(mdot_kg_per_s: float, plift_bar: float, density_kg_per_m3: float,
-               efficiency: float) -> float:
-    """Electric power of a circulation pump (MW): mdot * dp / (rho * efficiency).
-
-    A plant out of service (no flow, NaN results) draws nothing.
-    """
-    if not np.isfinite(mdot_kg_per_s) or mdot_kg_per_s <= 0.0 or not np.isfinite(plift_bar):
-        return 0.0
-    return mdot_kg_per_s * max(plift_bar, 0.0) * 1e5 / (density_kg_per_m3 * efficiency) * 1e-6

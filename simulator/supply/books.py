@@ -1,8 +1,8 @@
-"""The books of an hour: unit tables, marginal values, and fuel, electricity and CO2 per unit.
+"""The books of an hour: unit tables, capacity, and fuel, electricity and CO2 per unit.
 
 :class:`UnitTables` holds the producers' parameters as arrays (PyPSA-style component table);
-:func:`marginal_values` ranks them for dispatch; :class:`Books` turns a solved heat state and
-the dispatched heat into fuel (MW), electricity (MW) and CO2 (t) per unit for the hour.
+:func:`capacity_mw` says what each can make this hour; :class:`Books` turns a solved heat state
+and the dispatched heat into fuel (MW), electricity (MW) and CO2 (t) per unit for the hour.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.carbon import (
+from simulator.config import Scenario
+from simulator.heat import HeatState
+from simulator.supply.carbon import (
     FUEL_EUR_PER_MWH,
     chp_heat_share,
     emissions_t,
     fuel_t_per_mwh,
     grid_t_per_mwh,
 )
-from simulator.config import Scenario
-from simulator.heat import HeatState
-from simulator.supply import Chp, SupplyUnit, pump_el_mw
+from simulator.supply.physics import pump_el_mw
+from simulator.supply.units import Chp, SupplyUnit
 
 
 @dataclass(frozen=True)
@@ -80,25 +81,13 @@ def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.nd
     return out[:, 0], out[:, 1], out[:, 2]
 
 
-def marginal_values(
-    tables: UnitTables, order_by: str, t_sink_k: float, t_source_k: np.ndarray,
-    grid_g_per_kwh: float, el_eur_per_mwh: float, availability: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(marginal value per MW h of heat, available capacity in MW) of each producer.
-
-    The value is CO2 (t) for ``co2``, cost (EUR) for ``cost``, and the CO2 value for
-    ``listed`` (which ignores it). A unit that cannot run at these temperatures (air source too
-    cold, waste heat too cool) has no capacity.
-    """
-    fuel, el, _ = per_heat(tables, t_sink_k, t_source_k)
-    if order_by == "cost":
-        value = fuel * tables.fuel_eur_per_mwh + el * el_eur_per_mwh
-    else:
-        value = (fuel * tables.fuel_t_per_mwh * tables.chp_heat_share
-                 + np.maximum(el, 0.0) * float(grid_t_per_mwh(grid_g_per_kwh)))
+def capacity_mw(tables: UnitTables, t_sink_k: float, t_source_k: np.ndarray,
+                availability: np.ndarray) -> np.ndarray:
+    """Heat each producer can make (MW): its rating times ``availability`` (1), or 0 where it
+    cannot run at these temperatures (air source too cold, waste heat too cool)."""
     usable = np.array([u.usable(t_sink_k, tq)
                        for u, tq in zip(tables.units, t_source_k, strict=True)], dtype=bool)
-    return value, np.where(usable, tables.heat_max_mw * availability, 0.0)
+    return np.where(usable, tables.heat_max_mw * availability, 0.0)
 
 
 @dataclass(frozen=True)

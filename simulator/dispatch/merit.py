@@ -1,4 +1,4 @@
-"""Dispatch: which unit makes how much heat, and what the stores do. Pure functions (MW).
+"""Merit-order dispatch as pure functions (MW): ranking, filling, stores, plant split.
 
 Units are ranked by a marginal value per MW h of heat (CO2 in t, or cost in EUR; or their listed
 position), must-run units first. Heat is filled into units in that order up to their available
@@ -8,9 +8,11 @@ units dearer than their value and charge from units cheaper than it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+
+from simulator.dispatch.plan import Plan
+from simulator.supply.books import UnitTables, capacity_mw, per_heat
+from simulator.supply.carbon import grid_t_per_mwh
 
 #: Share of the hour's heat target the pressure-holding (slack) plant keeps at least, so that
 #: fixed-flow plants never reverse its circulation (pandapipes raises on reversal).
@@ -94,15 +96,6 @@ def storage_action(
     return -min(spare, charge_max_mw) if spare > 0.0 else 0.0
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The dispatch decided before the network is solved."""
-
-    served_fraction: float  # share of consumer demand the units and stores can cover (1)
-    unit_heat_mw: np.ndarray  # planned heat per producer (MW)
-    fixed_plant_mw: np.ndarray  # net feed-in set points of the fixed-flow plants (MW)
-
-
 def plan_hour(
     demand_mw: float,
     loss_guess_mw: float,
@@ -141,7 +134,8 @@ def plan_hour(
     ceiling = (1.0 - SLACK_MIN_SHARE) * target
     if fixed.sum() > ceiling > 0:
         fixed = fixed * (ceiling / fixed.sum())
-    return Plan(served_fraction=served, unit_heat_mw=heat, fixed_plant_mw=fixed)
+    return Plan(served_fraction=served, unit_heat_mw=heat, fixed_plant_mw=fixed,
+                store_mw=stores)
 
 
 def split_plant_heat(
@@ -169,3 +163,22 @@ def split_plant_heat(
         share[at_plant[-1]] += overflow[p]
         heat += share
     return heat, overflow
+
+
+def marginal_values(
+    tables: UnitTables, order_by: str, t_sink_k: float, t_source_k: np.ndarray,
+    grid_g_per_kwh: float, el_eur_per_mwh: float, availability: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(marginal value per MW h of heat, available capacity in MW) of each producer.
+
+    The value is CO2 (t) for ``co2``, cost (EUR) for ``cost``, and the CO2 value for
+    ``listed`` (which ignores it). A unit that cannot run at these temperatures (air source too
+    cold, waste heat too cool) has no capacity.
+    """
+    fuel, el, _ = per_heat(tables, t_sink_k, t_source_k)
+    if order_by == "cost":
+        value = fuel * tables.fuel_eur_per_mwh + el * el_eur_per_mwh
+    else:
+        value = (fuel * tables.fuel_t_per_mwh * tables.chp_heat_share
+                 + np.maximum(el, 0.0) * float(grid_t_per_mwh(grid_g_per_kwh)))
+    return value, capacity_mw(tables, t_sink_k, t_source_k, availability)

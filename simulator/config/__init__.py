@@ -1,0 +1,48 @@
+"""The config room: scenario schema, YAML loading and every input error (yaml, pydantic).
+
+``load_config(path)`` reads, validates and resolves a scenario file; every problem is reported
+at once through :class:`ConfigError` as ``file: key: reason`` lines.
+"""
+
+from simulator.config.errors import ConfigError
+from simulator.config.events import (
+    Coupling,
+    Event,
+    LineOutage,
+    PipeClosure,
+    RandomFailures,
+    TrafoOutage,
+    UnitDerate,
+    UnitOutage,
+)
+from simulator.config.loader import apply_overrides, load_config, parse_scenario, read_yaml
+from simulator.config.schema import (
+    Carbon,
+    Demand,
+    Dispatch,
+    Ground,
+    Period,
+    Pump,
+    Scenario,
+    Solver,
+    SupplyTemperature,
+    Weather,
+)
+from simulator.config.units import (
+    BoilerUnit,
+    ChpUnit,
+    ElectricBoilerUnit,
+    HeatPumpUnit,
+    HourlyFile,
+    StorageUnit,
+    Unit,
+    WasteHeatUnit,
+)
+
+__all__ = [
+    "BoilerUnit", "Carbon", "ChpUnit", "ConfigError", "Coupling", "Demand", "Dispatch",
+    "ElectricBoilerUnit", "Event", "Ground", "HeatPumpUnit", "HourlyFile", "LineOutage",
+    "Period", "PipeClosure", "Pump", "RandomFailures", "Scenario", "Solver", "StorageUnit",
+    "SupplyTemperature", "TrafoOutage", "Unit", "UnitDerate", "UnitOutage", "WasteHeatUnit",
+    "Weather", "apply_overrides", "load_config", "parse_scenario", "read_yaml",
+]

@@ -1,0 +1,82 @@
+"""The heat solve of an hour: a policy's plan through pandapipes, with its retries.
+
+:class:`HeatSolve` asks the policy for a plan, solves the heat network for it, settles the
+stores on what each plant delivered and has the policy book each plant's heat on its units.
+When the pressure-holding (slack) plant had to deliver more than its units can make, it plans
+again with less demand served; when a solve with fixed-flow plants fails, it retries with them
+scaled down (the slack plant takes the difference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.dispatch import DispatchPolicy
+from simulator.heat import HeatInputs, HeatNetwork, HeatState
+from simulator.inputs import HourlyInputs
+from simulator.supply.storage import StoreBank
+
+#: Overflow of the slack plant beyond its units' capacity (share of its heat) that makes the
+#: step re-solve with less demand served instead of booking the excess on the last unit.
+OVERFLOW_TOLERANCE = 0.002
+MAX_PASSES = 3
+#: When a solve with fixed-flow plants fails (typically the slack plant's flow reversing because
+#: the fixed plants overshoot at a small temperature difference), retry with them scaled down;
+#: the slack plant takes the difference and the books follow the solved heat.
+FIXED_PLANT_BACK_OFF = (1.0, 0.9, 0.7)
+
+
+@dataclass(frozen=True)
+class SolvedHeat:
+    """A converged heat network and the heat booked on it (MW)."""
+
+    state: HeatState
+    unit_heat_mw: np.ndarray  # heat of each producer
+    store_mw: np.ndarray  # net heat of each store, settled on what its plant delivered
+
+
+class HeatSolve:
+    """Solves the heat network of an hour for a policy; remembers the last network loss."""
+
+    def __init__(self, heat: HeatNetwork, bank: StoreBank, inputs: HourlyInputs) -> None:
+        self._heat = heat
+        self._bank = bank
+        self._inputs = inputs
+        self._n_plants = len(heat.plant_names)
+        #: expected network heat loss (MW): the last converged solve's
+        self.loss_guess_mw = 0.0
+
+    def run(self, h: int, policy: DispatchPolicy) -> SolvedHeat | None:
+        """Plan, solve and book hour ``h``; None when the heat network does not converge."""
+        demand_mw = self._inputs.demand_mw[h]
+        served_mw = float(demand_mw.sum())
+        for _ in range(MAX_PASSES):
+            plan = policy.plan(served_mw, self.loss_guess_mw)
+            scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
+            state = self._solve(h, demand_mw * scale, plan.fixed_plant_mw)
+            if not state.converged:
+                return None
+            self.loss_guess_mw = state.loss_w * 1e-6
+            plant_mw = state.plant_q_w * 1e-6
+            settled = self._bank.settle(plant_mw, plan.store_mw)
+            heat_mw, overflow = policy.split(
+                plant_mw - self._bank.per_plant(settled, self._n_plants))
+            if overflow[0] <= OVERFLOW_TOLERANCE * plant_mw[0]:
+                break
+            served_mw = max(served_mw * scale - overflow[0], 0.0)
+        return SolvedHeat(state, heat_mw, settled)
+
+    def _solve(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray) -> HeatState:
+        """One network solve, backing the fixed-flow plants off while it fails."""
+        inp = self._inputs
+        for back_off in FIXED_PLANT_BACK_OFF:
+            state = self._heat.step(HeatInputs(
+                consumer_q_w=consumer_mw * 1e6, t_supply_k=float(inp.t_supply_k[h]),
+                t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
+                fixed_plant_q_w=fixed_plant_mw * back_off * 1e6,
+            ))
+            if state.converged or not fixed_plant_mw.any():
+                break
+        return state

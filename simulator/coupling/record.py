@@ -1,0 +1,144 @@
+"""What an hour leaves in the cube: the recorder rows of a solved or a failed hour.
+
+The ``unit`` dimension lists the scenario's units in config order (producers and stores), then
+one circulation pump per ``pumps`` entry; :class:`UnitLayout` places per-producer, per-store
+and per-pump arrays into rows of that dimension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.grid import ElectricGrid, GridState
+from simulator.heat import HeatNetwork, HeatState
+from simulator.inputs import HourlyInputs
+from simulator.supply.books import BookedHour
+
+Values = dict[str, float | np.ndarray]
+
+
+@dataclass(frozen=True)
+class UnitLayout:
+    """Positions of producers and stores among the scenario units; pumps come after them."""
+
+    producers: np.ndarray  # scenario positions of the producers
+    stores: np.ndarray  # scenario positions of the stores
+    n_scenario: int  # producers + stores
+    n_units: int  # entries of the cube's unit dimension (scenario units, then pumps)
+
+    def rows(self, prod: np.ndarray | float, store: np.ndarray | float,
+             pumps: np.ndarray | float, fill: float = 0.0) -> np.ndarray:
+        """One value per unit of the cube: producers, stores and pumps in their places."""
+        row = np.full(self.n_units, fill)
+        row[self.producers] = prod
+        row[self.stores] = store
+        row[self.n_scenario:] = pumps
+        return row
+
+
+@dataclass(frozen=True)
+class SolvedHour:
+    """Everything a converged hour books (MW, MW h)."""
+
+    state: HeatState
+    unit_heat_mw: np.ndarray
+    store_mw: np.ndarray
+    books: BookedHour
+    grid: GridState
+    store_energy_mwh: np.ndarray
+    store_loss_mwh: np.ndarray
+
+
+def inputs_record(layout: UnitLayout, inp: HourlyInputs, h: int, share: np.ndarray,
+                  capacity_mw: np.ndarray, heat_max_mw: np.ndarray) -> Values:
+    """What is known before solving: demand, weather, set points, availability."""
+    available = np.ones(layout.n_units)
+    available[layout.producers] = capacity_mw / heat_max_mw
+    available[layout.stores] = share[layout.stores]
+    t_source = np.full(layout.n_units, np.nan)
+    t_source[layout.producers] = inp.unit_t_source_k[h]
+    return {
+        "consumer_demand_mw": inp.demand_mw[h],
+        "heat_demand_mw": float(inp.demand_mw[h].sum()),
+        "t_air_k": float(inp.t_air_k[h]),
+        "t_ground_k": float(inp.t_ground_k[h]),
+        "t_supply_k": float(inp.t_supply_k[h]),
+        "grid_co2_intensity": float(inp.grid_intensity_g_per_kwh[h]),
+        "unit_available": available,
+        "unit_t_source_k": t_source,
+    }
+
+
+def units_record(layout: UnitLayout, s: SolvedHour) -> Values:
+    """Per-unit heat, electricity, fuel, CO2, COP and store books of a solved hour."""
+    b = s.books
+    no_store = np.full(len(layout.stores), np.nan)
+    unit_co2 = layout.rows(b.co2_t, 0.0, b.pump_co2_t)
+    return {
+        "unit_heat_mw": layout.rows(s.unit_heat_mw, s.store_mw, 0.0),
+        "unit_el_mw": layout.rows(b.el_mw, 0.0, b.pump_el_mw),
+        "unit_fuel_mw": layout.rows(b.fuel_mw, 0.0, 0.0),
+        "unit_co2_t": unit_co2,
+        "unit_cop": layout.rows(b.cop, no_store, np.nan),
+        "storage_energy_mwh": layout.rows(np.nan, s.store_energy_mwh, np.nan, np.nan),
+        "storage_loss_mwh": layout.rows(np.nan, s.store_loss_mwh, np.nan, np.nan),
+        "heat_supplied_mw": float(s.unit_heat_mw.sum() + s.store_mw.sum()),
+        "co2_t": float(unit_co2.sum()),
+        "chp_power_co2_t": b.chp_power_co2_t,
+    }
+
+
+def networks_record(state: HeatState, grid: GridState, heat: HeatNetwork,
+                    electric: ElectricGrid) -> Values:
+    """Heat-network and grid results of an hour, solved or failed (NaN), and what is in service."""
+    return {
+        "consumer_heat_mw": state.consumer_q_w * 1e-6,
+        "consumer_t_supply_k": state.consumer_t_supply_k,
+        "consumer_dp_bar": state.consumer_dp_bar,
+        "junction_t_k": state.junction_t_k,
+        "junction_p_bar": state.junction_p_bar,
+        "pipe_mdot_kg_per_s": state.pipe_mdot_kg_per_s,
+        "bus_vm_pu": grid.bus_vm_pu,
+        "line_loading_percent": grid.line_loading_percent,
+        "trafo_loading_percent": grid.trafo_loading_percent,
+        "line_in_service": electric.in_service("line"),
+        "trafo_in_service": electric.in_service("trafo"),
+        "pipe_in_service": heat.pipes_in_service(),
+    }
+
+
+def solved_record(layout: UnitLayout, inp: HourlyInputs, h: int, s: SolvedHour,
+                  heat: HeatNetwork, electric: ElectricGrid) -> Values:
+    """Electricity, fuel, CO2, stores and network results of a converged hour."""
+    delivered_mw = float(s.state.consumer_q_w.sum() * 1e-6)
+    return {
+        **units_record(layout, s),
+        **networks_record(s.state, s.grid, heat, electric),
+        "heat_loss_mw": s.state.loss_w * 1e-6,
+        "unserved_heat_mw": max(float(inp.demand_mw[h].sum()) - delivered_mw, 0.0),
+        "heat_iterations": s.state.iterations,
+        "grid_import_mw": s.grid.ext_grid_p_mw,
+        "heat_converged": 1.0,
+        "grid_converged": float(s.grid.converged),
+        "converged": float(s.grid.converged),
+    }
+
+
+def failed_record(layout: UnitLayout, heat: HeatNetwork, electric: ElectricGrid,
+                  store_energy_mwh: np.ndarray, store_loss_mwh: np.ndarray) -> Values:
+    """An hour whose heat network did not converge: NaN results, flags 0.
+
+    Stores stand still (no charge or discharge) but keep their standing loss, so their
+    energy books stay exact across failed hours.
+    """
+    nan_units = layout.rows(np.nan, 0.0, np.nan, np.nan)
+    return {
+        "unit_heat_mw": nan_units, "unit_el_mw": nan_units, "unit_fuel_mw": nan_units,
+        "unit_co2_t": nan_units, "unit_cop": layout.rows(np.nan, np.nan, np.nan),
+        "storage_energy_mwh": layout.rows(np.nan, store_energy_mwh, np.nan, np.nan),
+        "storage_loss_mwh": layout.rows(np.nan, store_loss_mwh, np.nan, np.nan),
+        **networks_record(heat.failed_state(), electric.failed_state(), heat, electric),
+        "grid_converged": 0.0, "converged": 0.0, "grid_limits_ok": 0.0, "heat_converged": 0.0,
+    }

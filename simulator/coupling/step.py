@@ -1,0 +1,200 @@
+"""One coupled hour: plan -> heat network (pandapipes) -> books -> grid (pandapower) -> record.
+
+:class:`CoupledStep` holds the units, the stores' books and both adapters, and executes the
+plans of a dispatch policy (:mod:`simulator.dispatch`); it contains no dispatch logic. It knows
+nothing of SimPy: :mod:`simulator.engine` calls :meth:`CoupledStep.step` once per hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simulator.config import Scenario, StorageUnit
+from simulator.coupling.feedback import GridFeedback, Limits, curtailed_capacity_mw
+from simulator.coupling.heat_solve import HeatSolve, SolvedHeat
+from simulator.coupling.record import (
+    SolvedHour,
+    UnitLayout,
+    Values,
+    failed_record,
+    inputs_record,
+    solved_record,
+)
+from simulator.dispatch import DispatchPolicy, HourContext, HourOutcome, PolicySetup
+from simulator.dispatch.policy import policy_factory
+from simulator.district import District
+from simulator.events import Outages
+from simulator.grid import GridState
+from simulator.inputs import HourlyInputs
+from simulator.supply.books import BookedHour, Books, PumpSpec, UnitTables, capacity_mw
+from simulator.supply.storage import Storage, StoreBank, limits_mw
+from simulator.supply.units import build_unit
+
+PUMP_SUFFIX = "_pump"
+
+
+def _store(spec: StorageUnit, plant: str) -> Storage:
+    return Storage(
+        name=spec.name, plant=plant, capacity_mwh=spec.capacity_mwh,
+        charge_max_mw=spec.charge_mw or spec.heat_mw, discharge_max_mw=spec.heat_mw,
+        standing_loss_per_day=spec.standing_loss_per_day, soc_min=spec.soc_min,
+        soc_max=spec.soc_max, soc_initial=spec.soc_initial,
+    )
+
+
+@dataclass(frozen=True)
+class CoupledHour:
+    """The last solve of an hour's grid feedback loop."""
+
+    heat: SolvedHeat
+    books: BookedHour
+    grid: GridState
+    iterations: int  # heat/grid solves in the hour
+    curtailed_mw: np.ndarray  # electricity curtailed per producer (MW)
+    capacity_mw: np.ndarray  # producer capacity left after curtailment (MW)
+
+
+class CoupledStep:
+    """Solves hours of a scenario on a district, one call per hour, in order."""
+
+    def __init__(self, scenario: Scenario, district: District, inputs: HourlyInputs,
+                 policy: DispatchPolicy | None = None) -> None:
+        self._heat, self._grid, self._inputs = district.heat, district.grid, inputs
+        self._coupling = scenario.coupling
+        plants, slack, specs = self._heat.plant_names, self._heat.slack_plant_name, scenario.units
+        producers_at = [i for i, u in enumerate(specs) if not isinstance(u, StorageUnit)]
+        stores_at = [i for i, u in enumerate(specs) if isinstance(u, StorageUnit)]
+        producers = [build_unit(specs[i], slack) for i in producers_at]
+        stores = [_store(specs[i], specs[i].plant or slack) for i in stores_at]
+        self._bank = StoreBank(stores, np.array([plants.index(s.plant) for s in stores], int))
+        self._tables = UnitTables.build(producers, plants, scenario)
+        pumps = [PumpSpec(plants.index(p.plant), p.bus, p.efficiency) for p in scenario.pumps]
+        self.unit_names = [u.name for u in specs] + [
+            plants[p.plant_index] + PUMP_SUFFIX for p in pumps]
+        self._layout = UnitLayout(np.array(producers_at, dtype=int),
+                                  np.array(stores_at, dtype=int), len(specs),
+                                  len(self.unit_names))
+        self._books = Books(self._tables, pumps, self._heat.density_kg_per_m3,
+                            scenario.carbon.chp_allocation)
+        electric = np.array([u.bus is not None for u in producers], dtype=bool)
+        self._grid.attach([u.name for u in producers if u.bus is not None]
+                          + self.unit_names[len(specs):],
+                          [str(u.bus) for u in producers if u.bus is not None]
+                          + [p.bus for p in pumps])
+        self._feedback = GridFeedback(self._grid, self._limits(scenario), electric, len(pumps))
+        self._heat_solve = HeatSolve(self._heat, self._bank, inputs)
+        self._policy = policy or policy_factory(scenario.dispatch.policy)(PolicySetup(
+            self._tables, inputs, scenario.dispatch, self._bank.plant, len(plants)))
+        self._outages = Outages()
+
+    def _limits(self, scenario: Scenario) -> Limits:
+        c = scenario.coupling
+        branches = self._grid.line_names + self._grid.trafo_names
+        return Limits(c.vm_pu[0], c.vm_pu[1], np.array(
+            [c.loading_limits_percent.get(name, c.max_loading_percent) for name in branches]))
+
+    @property
+    def n_scenario_units(self) -> int:
+        """Units the scenario lists (producers and stores), without pumps."""
+        return self._layout.n_scenario
+
+    @property
+    def n_units(self) -> int:
+        """Entries of the cube's ``unit`` dimension: scenario units, then pumps."""
+        return self._layout.n_units
+
+    def step(self, h: int, share: np.ndarray, outages: Outages | None = None) -> Values:
+        """Solve hour ``h``: ``share`` of each scenario unit available, elements ``outages``.
+
+        Grid feedback: while a branch is overloaded or a bus is below its band, the electric
+        units behind it are curtailed, heat is re-dispatched and both networks are solved again.
+        """
+        self._apply(outages or Outages())
+        hour = self._open_hour(h, share)
+        self._policy.begin(hour)
+        known = inputs_record(self._layout, self._inputs, h, share, hour.capacity_mw,
+                              self._tables.heat_max_mw)
+        coupled = self._couple(hour)
+        if coupled is None:
+            return {**known, **self._fail(hour)}
+        solved = self._book(coupled)
+        self._policy.hear(self._outcome(hour, coupled))
+        return {**known, **solved_record(self._layout, self._inputs, h, solved, self._heat,
+                                         self._grid),
+                "coupling_iterations": float(coupled.iterations),
+                "unit_curtailed_mw": self._layout.rows(coupled.curtailed_mw, 0.0, 0.0),
+                "grid_limits_ok": float(coupled.grid.converged
+                                        and not self._feedback.violated(coupled.grid))}
+
+    def _apply(self, outages: Outages) -> None:
+        """Switch network elements in or out of service when the events changed them."""
+        if outages != self._outages:
+            self._grid.set_out_of_service(sorted(outages.line), sorted(outages.trafo))
+            self._heat.set_closed_pipes(sorted(outages.pipe))
+            self._outages = outages
+
+    def _open_hour(self, h: int, share: np.ndarray) -> HourContext:
+        """What hour ``h`` offers: producer capacity and store limits after the events."""
+        inp, layout = self._inputs, self._layout
+        capacity = capacity_mw(self._tables, float(inp.t_supply_k[h]), inp.unit_t_source_k[h],
+                               inp.unit_availability[h]) * share[layout.producers]
+        store_share = share[layout.stores]
+        limits = np.array([limits_mw(s, float(e)) for s, e in
+                           zip(self._bank.stores, self._bank.energy_mwh, strict=True)]
+                          ).reshape(len(self._bank), 2)
+        on = store_share > 0.0
+        return HourContext(
+            hour=h, capacity_mw=capacity,
+            store_charge_max_mw=np.where(on, limits[:, 0] * store_share, 0.0),
+            store_discharge_max_mw=np.where(on, limits[:, 1] * store_share, 0.0),
+            demand_mw=float(inp.demand_mw[h].sum()), loss_mw=self._heat_solve.loss_guess_mw)
+
+    def _couple(self, hour: HourContext) -> CoupledHour | None:
+        """Heat solve, books and power flow, repeated while the grid curtails electric units.
+
+        None when the heat network does not converge.
+        """
+        h, inp = hour.hour, self._inputs
+        curtailed = np.zeros(len(hour.capacity_mw))
+        iterations = 0
+        for iterations in range(1, self._coupling.max_iterations + 1):  # noqa: B007
+            heat = self._heat_solve.run(h, self._policy)
+            if heat is None:
+                return None
+            books = self._books.hour(heat.state, heat.unit_heat_mw, inp.unit_t_source_k[h],
+                                     float(inp.grid_intensity_g_per_kwh[h]))
+            grid = self._feedback.power_flow(books.el_mw, books.pump_el_mw,
+                                             float(inp.electric_load_scale[h]))
+            extra = (self._feedback.extra_curtailment(grid, books.el_mw)
+                     if grid.converged else None)
+            if extra is None or not self._coupling.enabled or (
+                    extra.sum() < self._coupling.tolerance_mw):
+                break
+            curtailed += extra
+            hour = replace(hour, loss_mw=self._heat_solve.loss_guess_mw,
+                           capacity_mw=curtailed_capacity_mw(hour.capacity_mw, extra,
+                                                             books.el_mw, heat.unit_heat_mw))
+            self._policy.curtail(hour)
+        return CoupledHour(heat, books, grid, iterations, curtailed, hour.capacity_mw)
+
+    def _book(self, coupled: CoupledHour) -> SolvedHour:
+        """Advance the stores' books on the settled store heat; everything the hour records."""
+        heat = coupled.heat
+        energy, loss = self._bank.advance(heat.store_mw)
+        return SolvedHour(heat.state, heat.unit_heat_mw, heat.store_mw, coupled.books,
+                          coupled.grid, energy, loss)
+
+    def _fail(self, hour: HourContext) -> Values:
+        """Record a failed hour: stores stand still, the policy hears of it."""
+        energy, loss = self._bank.advance(np.zeros(len(self._bank)))
+        nan = np.full(len(hour.capacity_mw), np.nan)
+        self._policy.hear(HourOutcome(hour.hour, False, nan, np.zeros(len(self._bank)), nan,
+                                      hour.capacity_mw, float("nan")))
+        return failed_record(self._layout, self._heat, self._grid, energy, loss)
+
+    def _outcome(self, hour: HourContext, coupled: CoupledHour) -> HourOutcome:
+        return HourOutcome(hour.hour, True, coupled.heat.unit_heat_mw, coupled.heat.store_mw,
+                           coupled.curtailed_mw, coupled.capacity_mw,
+                           self._heat_solve.loss_guess_mw)

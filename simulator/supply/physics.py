@@ -1,0 +1,40 @@
+"""Unit physics as small pure functions (numpy in, numpy out); units in every name.
+
+Temperatures in K, powers in MW, pressures in bar, mass flows in kg/s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def carnot_cop(
+    t_sink_k: np.ndarray | float,
+    t_source_k: np.ndarray | float,
+    carnot_efficiency: float,
+    cop_min: float = 1.0,
+    cop_max: float = 8.0,
+) -> np.ndarray:
+    """Heat-pump coefficient of performance (1): eta * T_sink / (T_sink - T_source), clipped.
+
+    Args:
+        t_sink_k: temperature delivered (K), here the simulated supply temperature.
+        t_source_k: heat-source temperature (K).
+        carnot_efficiency: share of the Carnot COP reached (1), ~0.45-0.55 for large units.
+        cop_min: lower clip (1); a heat pump is never worse than a resistor.
+        cop_max: upper clip (1); guards a lift near zero.
+    """
+    t_sink_k = np.asarray(t_sink_k, dtype=float)
+    lift_k = np.maximum(t_sink_k - np.asarray(t_source_k, dtype=float), 1e-6)
+    return np.clip(carnot_efficiency * t_sink_k / lift_k, cop_min, cop_max)
+
+
+def pump_el_mw(mdot_kg_per_s: float, plift_bar: float, density_kg_per_m3: float,
+               efficiency: float) -> float:
+    """Electric power of a circulation pump (MW): mdot * dp / (rho * efficiency).
+
+    A plant out of service (no flow, NaN results) draws nothing.
+    """
+    if not np.isfinite(mdot_kg_per_s) or mdot_kg_per_s <= 0.0 or not np.isfinite(plift_bar):
+        return 0.0
+    return mdot_kg_per_s * max(plift_bar, 0.0) * 1e5 / (density_kg_per_m3 * efficiency) * 1e-6

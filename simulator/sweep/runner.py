@@ -1,0 +1,141 @@
+"""Batch parameter sweeps: run every case of a sweep file, keep a manifest, resume.
+
+Each case becomes ``<out>/<case_id>.nc``, written atomically by :func:`simulator.api.run` in the
+process that simulates it (results travel as paths); ``<out>/manifest.json`` is kept by the
+driver (:mod:`simulator.sweep.manifest`). ``resume=True`` keeps every cube whose
+``config_sha256`` and time length match, removes stale temp files, and runs the rest.
+
+The cases come from :mod:`simulator.sweep.spec`; executors live in
+:mod:`simulator.sweep.executors`: ``serial`` runs in this process; ``local``, ``slurm`` and
+``pbs`` import Dask only when asked for (Dask is an optional dependency).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from simulator.api import RESULTS_DIR
+from simulator.config import ConfigError, read_yaml
+from simulator.sweep.executors import (
+    CaseTask,
+    Outcome,
+    check_execution,
+    dask_executor,
+    serial_outcomes,
+)
+from simulator.sweep.manifest import (
+    MANIFEST,
+    Manifest,
+    check_out_dir,
+    clean_out_dir,
+    finished_cases,
+    read_manifest_cases,
+)
+from simulator.sweep.progress import Progress
+from simulator.sweep.spec import load_sweep, plan
+
+EXECUTORS = ("serial", "local", "slurm", "pbs")
+MANIFEST_FORMAT = "districtsim-sweep/1"
+
+
+@dataclass
+class SweepReport:
+    """The outcome of :func:`run_sweep`: counts, the cases run now, and failures with errors."""
+
+    name: str
+    out: Path
+    cases: int
+    done: int
+    failed: int
+    kept: list[str]
+    ran: list[str]
+    failures: list[tuple[str, str]]
+    wall_time_s: float
+
+    @property
+    def manifest(self) -> Path:
+        return self.out / MANIFEST
+
+
+def run_sweep(
+    sweep_path: str | os.PathLike[str],
+    executor: Any = "local",
+    workers: int | None = None,
+    hours: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    execution: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
+) -> SweepReport:
+    """Run every case of a sweep file; a :class:`SweepReport`. Failed cases do not stop others.
+
+    ``executor``: ``serial``, ``local`` (Dask LocalCluster, ``workers`` processes of one thread,
+    default one per core), ``slurm`` or ``pbs`` (dask-jobqueue, options from the sweep's
+    ``execution`` block or the ``execution`` YAML file), or a ``distributed.Client`` to use as is.
+    ``hours`` shortens every case; ``out`` defaults to ``results/<sweep name>``; ``progress``
+    forces the stderr progress line on or off (default: on when stderr is a terminal).
+    Raises ConfigError (nothing run) on any bad case or option.
+    """
+    start = time.perf_counter()
+    sweep = load_sweep(sweep_path)
+    if execution is not None:
+        sweep = replace(sweep, execution=read_yaml(Path(execution)))
+    where = Path(execution) if execution is not None else sweep.path
+    check_execution(sweep.execution, where)
+    if isinstance(executor, str) and executor not in EXECUTORS:
+        raise ConfigError([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"])
+    if workers is not None and workers <= 0:
+        raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
+    cases = plan(sweep, hours)
+    out_dir = (Path(out) if out is not None else RESULTS_DIR / sweep.name).resolve()
+    check_out_dir(out_dir, resume)
+    kept = finished_cases(out_dir, cases) if resume else []
+    tasks = [CaseTask(c.case_id, str(sweep.base), c.overrides, hours,
+                      str(out_dir / f"{c.case_id}.nc")) for c in cases if c.case_id not in kept]
+    header = {"format": MANIFEST_FORMAT, "sweep": sweep.name,
+              "sweep_file": str(sweep.path.resolve()), "description": sweep.description,
+              "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
+              "executor": executor if isinstance(executor, str) else type(executor).__name__}
+    previous = read_manifest_cases(out_dir) if resume else {}
+    with _executor(executor, len(tasks), workers, sweep.execution, where) as execute:
+        clean_out_dir(out_dir, cases, kept)
+        manifest = Manifest(out_dir / MANIFEST, header, cases, previous)
+        for case_id in kept:
+            manifest.entries[case_id]["status"] = "done"
+        manifest.write()
+        bar = Progress(sweep.name, len(cases), len(kept), enabled=progress)
+        try:
+            for outcome in execute(tasks):
+                manifest.record(outcome)
+                bar.update(outcome["status"])
+        finally:
+            bar.close()
+    entries = manifest.entries.values()
+    return SweepReport(
+        name=sweep.name, out=out_dir, cases=len(cases),
+        done=sum(e["status"] == "done" for e in entries),
+        failed=sum(e["status"] == "failed" for e in entries),
+        kept=kept, ran=[t.case_id for t in tasks],
+        failures=[(e["case_id"], e["error"]) for e in entries if e["status"] == "failed"],
+        wall_time_s=time.perf_counter() - start,
+    )
+
+
+Execute = Callable[[list[CaseTask]], Iterator[Outcome]]
+
+
+@contextmanager
+def _executor(executor: Any, n_tasks: int, workers: int | None, execution: dict[str, Any],
+              where: Path) -> Iterator[Execute]:
+    """A function running tasks and yielding outcomes as they finish; Dask only when needed."""
+    if executor == "serial" or n_tasks == 0:
+        yield serial_outcomes
+        return
+    with dask_executor(executor, n_tasks, workers, execution, where) as execute:
+        yield execute
