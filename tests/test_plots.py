@@ -1,5 +1,5 @@
-"""Tests for simulator.plots / simulator.report: figures of a real 48-hour Schutterwald cube,
-of variants of it (failed hours, no lines or positions, a store), and of a real sweep directory."""
+"""Tests for simulator.output.plots / .report: figures of a real 48-hour Schutterwald cube, of
+variants of it (failed hours, no lines or positions, a store), and of a real sweep directory."""
 
 from __future__ import annotations
 

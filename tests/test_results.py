@@ -1,4 +1,4 @@
-"""Tests for simulator.results: real netCDF files under tmp_path, no mocks of the file format."""
+"""Tests for simulator.output.cube: real netCDF files under tmp_path, no file-format mocks."""
 
 from __future__ import annotations
 

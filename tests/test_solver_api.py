@@ -50,7 +50,7 @@ def test_plant_heat_equals_consumers_plus_pipe_losses(solved):
     assert (plant - consumers - loss) / plant == pytest.approx(0.0, abs=1e-3)
 
 
-# -- the fast paths' private pandapipes / pandapower API (simulator/heat_fast.py, grid_fast.py) --
+# -- the fast paths' private pandapipes / pandapower API (simulator/heat/, simulator/grid/fast.py)
 def _solved(net: pandapipes.pandapipesNet, q_scale: float = 0.4, t_flow_k: float = 353.15,
             t_ground_k: float = 281.15) -> pandapipes.pandapipesNet:
     """``net`` solved plainly at a given load, supply and ground temperature."""
@@ -80,7 +80,7 @@ def _nets() -> list[pandapipes.pandapipesNet]:
 
 
 def test_fast_fluid_tables_are_bit_identical_to_interp1d():
-    from simulator.heat.fast import fluid_table
+    from simulator.heat.newton import fluid_table
 
     net = pandapipes.from_json(str(HEAT))
     t = np.random.default_rng(1).uniform(250.0, 450.0, 1000)  # beyond the tables too
@@ -133,14 +133,15 @@ def test_bidirectional_step_with_cached_bookkeeping_equals_pandapipes_step():
 
     from pandapipes.pf.calculation import solve_bidirectional
 
-    from simulator.heat.fast import FastHeat, _Bidirectional
+    from simulator.heat.fast import FastHeat
+    from simulator.heat.newton import Bidirectional
 
     for net in _nets():
         fast = FastHeat.create(_solved(net))
         assert isinstance(fast, FastHeat)
         fast.write_inputs(**_write(net, 0.5, 358.0, 283.0))
         other = copy.deepcopy(net)
-        calc = _Bidirectional({})
+        calc = Bidirectional({})
         calc.prepare(net)
         calc.prepare(other)
         mine = calc.solve_step(net)

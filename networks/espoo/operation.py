@@ -52,7 +52,7 @@ def reference(path: Path = SCENARIO) -> Reference:
 
 
 def demand_fraction(ref: Reference, t_air_c: np.ndarray | float) -> np.ndarray:
-    """Demand / design load (1): the simulator's model (simulator.profiles.demand_fraction)."""
+    """Demand / design load (1): the simulator's model (``inputs.profiles.demand_fraction``)."""
     space = np.clip((ref.heating_limit_c - np.asarray(t_air_c, dtype=float))
                     / (ref.heating_limit_c - ref.design_t_air_c), 0.0, None)
     return np.maximum(ref.hot_water_share + (1 - ref.hot_water_share) * space,

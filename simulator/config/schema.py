@@ -141,7 +141,7 @@ class Carbon(_Model):
     """CO2 accounting.
 
     Grid electricity at an intensity (g CO2 per kWh, constant or hourly file), fuels by factor
-    (t CO2 per TJ; overrides of ``simulator.carbon.FUEL_T_PER_TJ``). A CHP's emissions are
+    (t CO2 per TJ; overrides of ``simulator.supply.carbon.FUEL_T_PER_TJ``). A CHP's emissions are
     split between heat and power by ``chp_allocation``: ``efficiency`` (the benefit-sharing
     method with reference efficiencies 0.9 heat / 0.39 power), ``energy`` (by output) or
     ``heat`` (all to heat). ``target_g_per_kwh``: the heat intensity that counts as carbon

@@ -7,7 +7,7 @@ runs an AC power flow (warm-started from the previous hour's voltages) and retur
 :class:`GridState` of numpy arrays.
 
 Speed (``fast=True``, the default): after the first converged hour the power flow runs on the
-structures pandapower built (:class:`simulator.grid_fast.FastGrid`: ``Ybus``, bus injections,
+structures pandapower built (:class:`simulator.grid.fast.FastGrid`: ``Ybus``, bus injections,
 Newton-Raphson from the previous voltages), checked against ``runpp`` when it is set up and
 every ``VERIFY_EVERY`` hours; anything it does not cover, or any failure, takes the plain
 ``runpp`` path. ``fast=False`` uses ``runpp`` only (the reference for tests).

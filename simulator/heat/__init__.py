@@ -5,6 +5,7 @@
 a numba predictor). Only this package imports pandapipes.
 """
 
-from simulator.heat.network import HeatInputs, HeatNetwork, HeatState
+from simulator.heat.network import HeatNetwork
+from simulator.heat.state import HeatInputs, HeatState
 
 __all__ = ["HeatInputs", "HeatNetwork", "HeatState"]

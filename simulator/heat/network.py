@@ -19,7 +19,7 @@ Modelling choices (measured in ``../shared/PANDAPIPES-FACTS.md``, pandapipes 0.1
 * ``text_k`` of every pipe is written every hour (a NaN is overwritten in place by pandapipes).
 
 Speed (``fast=True``, the default): after the first converged hour the adapter keeps pandapipes'
-internal tables and solves each further hour with :class:`simulator.heat_fast.FastHeat`: only
+internal tables and solves each further hour with :class:`simulator.heat.fast.FastHeat`: only
 the input cells are written, a predictor of the same equations warm-starts the state, and
 pandapipes' own bidirectional Newton loop confirms it (one sweep instead of ~8, no table
 rebuild). Any failure there falls back to the plain ``pandapipes.pipeflow`` retries below, from
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ import pandas as pd
 
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, read_result_tables
+from simulator.heat.state import HeatInputs, HeatState
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
@@ -46,47 +47,6 @@ logging.getLogger("pandapipes").setLevel(logging.ERROR)
 #: Relative heat error of a fixed-flow plant that triggers a re-solve, and the re-solves allowed.
 FIXED_PLANT_TOLERANCE = 0.002
 FIXED_PLANT_PASSES = 2
-
-
-@dataclass(frozen=True)
-class HeatInputs:
-    """What the heat network is asked to do for one hour."""
-
-    consumer_q_w: np.ndarray  # heat each consumer draws (W)
-    t_supply_k: float  # supply temperature at every plant (K)
-    t_return_k: float  # return temperature leaving every consumer (K)
-    t_ground_k: float  # soil temperature around the pipes (K)
-    fixed_plant_q_w: np.ndarray  # heat of each fixed-flow plant (W), in ``fixed_plant_names`` order
-
-
-@dataclass(frozen=True)
-class HeatState:
-    """Solved state of the heat network for one hour (NaN everywhere when not converged)."""
-
-    converged: bool
-    iterations: float
-    consumer_q_w: np.ndarray  # heat delivered (W)
-    consumer_t_supply_k: np.ndarray  # temperature arriving at the consumer (K)
-    consumer_dp_bar: np.ndarray  # supply minus return pressure at the consumer (bar)
-    junction_t_k: np.ndarray
-    junction_p_bar: np.ndarray
-    pipe_mdot_kg_per_s: np.ndarray
-    pipe_loss_w: np.ndarray  # heat lost to the ground per pipe (W)
-    plant_q_w: np.ndarray  # heat fed in per plant, slack first (W)
-    plant_mdot_kg_per_s: np.ndarray
-    plant_t_supply_k: np.ndarray  # temperature leaving each plant (K)
-    plant_t_return_k: np.ndarray  # temperature arriving at each plant (K)
-    plant_plift_bar: np.ndarray  # pressure lift across each plant (bar)
-
-    @property
-    def loss_w(self) -> float:
-        """Total network heat loss (W)."""
-        return float(np.sum(self.pipe_loss_w))
-
-    def balance_error(self) -> float:
-        """(plants - consumers - losses) / plants (1)."""
-        supplied = float(np.sum(self.plant_q_w))
-        return (supplied - float(np.sum(self.consumer_q_w)) - self.loss_w) / supplied
 
 
 class HeatNetwork:
@@ -308,7 +268,7 @@ class HeatNetwork:
         self._fast = None
 
     def _setpoints(self, inputs: HeatInputs) -> dict:
-        """The hour's inputs as written into the network (``heat_pit.apply_to_tables`` keys).
+        """The hour's inputs as written into the network (``heat.pit.apply_to_tables`` keys).
 
         A fixed-flow plant gets the mass flow (kg/s) that carries its heat target from its
         inlet temperature of the previous solve (the return temperature before the first),
@@ -363,8 +323,8 @@ class HeatNetwork:
 
     def _state_from(self, raw: dict[str, np.ndarray], inputs: HeatInputs,
                     iterations: float) -> HeatState:
-        """The hour's state from raw result arrays (:func:`~simulator.heat_fast.read_result_tables`
-        or :meth:`~simulator.heat_fast.FastHeat.read`, which give the same keys)."""
+        """The hour's state from raw result arrays (:func:`~simulator.heat.pit.read_result_tables`
+        or :meth:`~simulator.heat.fast.FastHeat.read`, which give the same keys)."""
         t_in_c = raw["consumer_t_from_k"]
         mdot = raw["pipe_mdot_kg_per_s"]
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])

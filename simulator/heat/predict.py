@@ -97,6 +97,58 @@ def _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, or
 
 
 @njit(cache=True)
+def _mixed_temperature(n, m, t_out, b_from, b_to, inc_ptr, inc_branch, amb, cx, cy, cs):
+    """Temperature (K) of node ``n`` from the branches flowing into it (cp-weighted mixing)."""
+    inflows = 0
+    sm = 0.0
+    smt = 0.0
+    for q in range(inc_ptr[n], inc_ptr[n + 1]):
+        b = inc_branch[q]
+        mb = m[b]
+        if abs(mb) > FLOW_EPS and (b_to[b] if mb > 0 else b_from[b]) == n:
+            inflows += 1
+            sm += abs(mb)
+            smt += abs(mb) * t_out[b]
+    if inflows == 0:
+        return amb
+    tn = smt / sm
+    if inflows == 1:
+        return tn
+    for _ in range(8):
+        cpn = prop_at(tn, cx, cy, cs)
+        num = 0.0
+        den = 0.0
+        for q in range(inc_ptr[n], inc_ptr[n + 1]):
+            b = inc_branch[q]
+            mb = m[b]
+            if abs(mb) > FLOW_EPS and (b_to[b] if mb > 0 else b_from[b]) == n:
+                w = 0.5 * (prop_at(t_out[b], cx, cy, cs) + cpn) * abs(mb)
+                num += w * t_out[b]
+                den += w
+        new = num / den
+        done = abs(new - tn) <= 1e-13 * abs(tn)
+        tn = new
+        if done:
+            break
+    return tn
+
+
+@njit(cache=True)
+def _outlet_temperature(tn, cp_in, ma, t_ext, alpha_l, t_lift, q_ext, cx, cy, cs):
+    """Outlet temperature (K) of a passive branch entered at ``tn`` with mass flow ``ma``."""
+    to = tn
+    for _ in range(8):
+        cpb = 0.5 * (cp_in + prop_at(to, cx, cy, cs))
+        new = (t_ext + (tn - t_ext) * np.exp(-alpha_l / (cpb * ma))
+               + t_lift - q_ext / (cpb * ma))
+        done = abs(new - to) <= 1e-13 * abs(to)
+        to = new
+        if done:
+            break
+    return to
+
+
+@njit(cache=True)
 def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext, t_fixed,
                   inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue):
     """Node and outlet temperatures (K) for given flows by one sweep along the flow."""
@@ -118,38 +170,7 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
     while head < tail:
         n = queue[head]
         head += 1
-        inflows = 0
-        sm = 0.0
-        smt = 0.0
-        for q in range(inc_ptr[n], inc_ptr[n + 1]):
-            b = inc_branch[q]
-            mb = m[b]
-            if abs(mb) > FLOW_EPS and (b_to[b] if mb > 0 else b_from[b]) == n:
-                inflows += 1
-                sm += abs(mb)
-                smt += abs(mb) * t_out[b]
-        if inflows == 0:
-            tn = amb
-        elif inflows == 1:
-            tn = smt / sm
-        else:
-            tn = smt / sm
-            for _ in range(8):
-                cpn = prop_at(tn, cx, cy, cs)
-                num = 0.0
-                den = 0.0
-                for q in range(inc_ptr[n], inc_ptr[n + 1]):
-                    b = inc_branch[q]
-                    mb = m[b]
-                    if abs(mb) > FLOW_EPS and (b_to[b] if mb > 0 else b_from[b]) == n:
-                        w = 0.5 * (prop_at(t_out[b], cx, cy, cs) + cpn) * abs(mb)
-                        num += w * t_out[b]
-                        den += w
-                new = num / den
-                done = abs(new - tn) <= 1e-13 * abs(tn)
-                tn = new
-                if done:
-                    break
+        tn = _mixed_temperature(n, m, t_out, b_from, b_to, inc_ptr, inc_branch, amb, cx, cy, cs)
         t[n] = tn
         cp_in = prop_at(tn, cx, cy, cs)
         for q in range(inc_ptr[n], inc_ptr[n + 1]):
@@ -162,17 +183,8 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
                 continue
             if (b_from[b] if mb > 0 else b_to[b]) != n:
                 continue
-            ma = abs(mb)
-            to = tn
-            for _ in range(8):
-                cpb = 0.5 * (cp_in + prop_at(to, cx, cy, cs))
-                new = (t_ext[b] + (tn - t_ext[b]) * np.exp(-alpha_l[b] / (cpb * ma))
-                       + t_lift[b] - q_ext[b] / (cpb * ma))
-                done = abs(new - to) <= 1e-13 * abs(to)
-                to = new
-                if done:
-                    break
-            t_out[b] = to
+            t_out[b] = _outlet_temperature(tn, cp_in, abs(mb), t_ext[b], alpha_l[b], t_lift[b],
+                                           q_ext[b], cx, cy, cs)
             d = b_to[b] if mb > 0 else b_from[b]
             indeg[d] -= 1
             if indeg[d] == 0:

@@ -1,8 +1,9 @@
 """Standard figures of a result cube or a sweep directory: PNG files plus an ``index.html``.
 
-The only module that imports matplotlib. Figures are drawn on ``matplotlib.figure.Figure`` with
-an explicit Agg canvas: no pyplot, no global backend state, no display needed. The data each
-figure shows is prepared in ``simulator.report`` (no matplotlib there). Result variables of hours
+Figures are drawn on ``matplotlib.figure.Figure`` with an explicit Agg canvas (no pyplot, no
+global backend state, no display: :mod:`simulator.output.canvas`). The data each figure shows is
+prepared in :mod:`simulator.output.report` (no matplotlib there); element images and network
+maps are in :mod:`simulator.output.maps`. Result variables of hours
 with ``converged != 1`` are masked (gaps in time series, grey bands in the dispatch plots, left
 out of sorted and scatter plots); inputs (outdoor and supply temperature, demand, grid intensity)
 are kept. Temperatures are shown in °C, heat and power in MW, CO2 intensities in g/kWh.
@@ -17,23 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from matplotlib import colormaps
-from matplotlib import colors as mcolors
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
+from simulator.output.canvas import EPS_MW, PALETTE, new_figure, save, time_axis
 from simulator.output.cube import open_results
+from simulator.output.maps import fig_bus_voltage, fig_grid_map, fig_heat_map, fig_loading
 from simulator.output.report import (
     K0,
     failed_spans,
-    has_positions,
-    map_frame,
     mask_failed,
-    peak_hour,
-    pipe_temperatures_c,
-    segments,
     sweep_parameters,
     sweep_table,
     week_window,
@@ -43,35 +36,6 @@ from simulator.output.report import values as _arr
 from simulator.output.summary import format_summary, summarize
 
 __all__ = ["FIGURES", "plot_cube", "plot_results", "plot_sweep"]
-
-HOT = mcolors.ListedColormap(colormaps["plasma"](np.linspace(0, 0.85, 256)))  # no pale end
-_TAB20 = colormaps["tab20"].colors  # dark, light pairs; red (pair 3) marks unserved heat
-PALETTE = tuple(mcolors.to_hex(c) for c in _TAB20[0::2] + _TAB20[1::2] if c not in _TAB20[6:8])
-MAX_LABELS = 40  # element names on a heat-map axis or a map; beyond this none
-EPS_MW = 1e-9
-
-
-def _save(fig: Figure, out: Path, name: str) -> Path:
-    """Write ``fig`` as ``out/name`` (PNG through the Agg canvas); the path."""
-    FigureCanvasAgg(fig)
-    fig.savefig(out / name, dpi=100)
-    return out / name
-
-
-def _fig(ds: xr.Dataset, title: str, nrows: int = 1, ncols: int = 1,
-         size: tuple[float, float] = (10, 5)) -> tuple[Figure, np.ndarray]:
-    """A constrained-layout figure titled ``<scenario>: title``, and its axes (flat)."""
-    fig = Figure(figsize=size, layout="constrained")
-    fig.suptitle(f"{ds.attrs.get('scenario', 'sweep')}: {title}")
-    return fig, fig.subplots(nrows, ncols, squeeze=False).ravel()
-
-
-def _time_axis(ax) -> None:
-    loc = AutoDateLocator()
-    ax.xaxis.set_major_locator(loc)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
-    ax.set_xlabel("time")
-
 
 def _stack(ax, x: np.ndarray, ds: xr.Dataset, heat: np.ndarray, unserved: np.ndarray,
            step: bool = False) -> None:
@@ -107,7 +71,7 @@ def fig_load_duration(ds: xr.Dataset, out: Path) -> Path | None:
     if not ok.any():
         return None
     order = np.argsort(-heat[ok].sum(axis=1), kind="stable")
-    fig, (ax,) = _fig(ds, "heat load duration curve")
+    fig, (ax,) = new_figure(ds, "heat load duration curve")
     x = np.arange(order.size)
     _stack(ax, x, ds, heat[ok][order], _arr(ds, "unserved_heat_mw")[ok][order], step=True)
     ax.step(x, _arr(ds, "heat_demand_mw")[ok][order], "k", where="post", lw=1,
@@ -115,13 +79,13 @@ def fig_load_duration(ds: xr.Dataset, out: Path) -> Path | None:
     ax.set_xlabel("hours, sorted by total heat supplied (h)")
     ax.set_xlim(0, max(order.size - 1, 1))
     fig.legend(loc="outside right upper", fontsize="small")
-    return _save(fig, out, "load_duration.png")
+    return save(fig, out, "load_duration.png")
 
 
 def _dispatch(ds: xr.Dataset, title: str, failed: str = "hours not converged") -> Figure:
     """Dispatch stack over time with demand, stored energy (right axis) and failed hours."""
     time = ds["time"].to_numpy()
-    fig, (ax,) = _fig(ds, title)
+    fig, (ax,) = new_figure(ds, title)
     _stack(ax, time, ds, _arr(ds, "unit_heat_mw"), np.nan_to_num(_arr(ds, "unserved_heat_mw")))
     ax.plot(time, _arr(ds, "heat_demand_mw"), "k", lw=1.2, label="heat demand")
     store = _arr(ds, "storage_energy_mwh")
@@ -132,7 +96,7 @@ def _dispatch(ds: xr.Dataset, title: str, failed: str = "hours not converged") -
         ax2.set_ylabel("stored energy (MW h)")
     for k, (a, b) in enumerate(failed_spans(ds)):
         ax.axvspan(a, b, color="0.85", zorder=0, label=None if k else failed)
-    _time_axis(ax)
+    time_axis(ax)
     fig.legend(loc="outside right upper", fontsize="small")
     return fig
 
@@ -143,7 +107,7 @@ def fig_dispatch_week(ds: xr.Dataset, out: Path, week_start: str | None = None) 
     if week.sizes["time"] == 0:
         return None
     first = pd.Timestamp(week["time"].values[0])
-    return _save(_dispatch(week, f"hourly heat dispatch, week from {first:%Y-%m-%d}"), out,
+    return save(_dispatch(week, f"hourly heat dispatch, week from {first:%Y-%m-%d}"), out,
                  "dispatch_week.png")
 
 
@@ -153,7 +117,7 @@ def fig_dispatch_period(ds: xr.Dataset, out: Path) -> Path:
                         "storage_energy_mwh", "converged") if v in ds]
     daily = ds[keep].resample(time="1D").mean()  # means of the converged hours
     daily.attrs = ds.attrs
-    return _save(_dispatch(daily, "heat dispatch, daily means", "days with hours not converged"),
+    return save(_dispatch(daily, "heat dispatch, daily means", "days with hours not converged"),
                  out, "dispatch_period.png")
 
 
@@ -165,7 +129,7 @@ def fig_co2(ds: xr.Dataset, out: Path) -> Path:
         district = np.where(heat > EPS_MW, co2_t / heat * 1e3, np.nan)  # t/MWh -> g/kWh
         means = (np.nansum(grid) / np.isfinite(grid).sum(),
                  np.nansum(co2_t) / np.nansum(heat) * 1e3)
-    fig, (ax,) = _fig(ds, "CO2 intensity")
+    fig, (ax,) = new_figure(ds, "CO2 intensity")
     for series, mean, label, colour in ((grid, means[0], "grid electricity", "#7f7f7f"),
                                         (district, means[1], "district heat", "#2ca02c")):
         ax.plot(ds["time"].to_numpy(), series, color=colour, lw=1, label=f"{label} (hourly)")
@@ -174,9 +138,9 @@ def fig_co2(ds: xr.Dataset, out: Path) -> Path:
                        label=f"{label}: period mean {mean:.1f} g/kWh")
     ax.set_ylabel("CO2 intensity (g/kWh)")
     ax.set_ylim(bottom=0)
-    _time_axis(ax)
+    time_axis(ax)
     ax.legend(fontsize="small")
-    return _save(fig, out, "co2_intensity.png")
+    return save(fig, out, "co2_intensity.png")
 
 
 def fig_supply_temperature(ds: xr.Dataset, out: Path) -> Path:
@@ -185,14 +149,14 @@ def fig_supply_temperature(ds: xr.Dataset, out: Path) -> Path:
     consumer = _arr(ds, "consumer_t_supply_k")
     worst = (np.min(consumer, axis=1, initial=np.inf, where=np.isfinite(consumer))
              if consumer.ndim == 2 else np.full(t_air.size, np.inf))
-    fig, (ax,) = _fig(ds, "supply temperature against outdoor temperature")
+    fig, (ax,) = new_figure(ds, "supply temperature against outdoor temperature")
     ax.scatter(t_air, _arr(ds, "t_supply_k") - K0, s=10, label="plant supply (set-point)")
     ax.scatter(t_air, np.where(np.isfinite(worst), worst - K0, np.nan), s=10, marker="x",
                label="coldest consumer supply")
     ax.set_xlabel("outdoor air temperature (°C)")
     ax.set_ylabel("supply temperature (°C)")
     ax.legend()
-    return _save(fig, out, "supply_temperature.png")
+    return save(fig, out, "supply_temperature.png")
 
 
 def fig_cop(ds: xr.Dataset, out: Path) -> Path | None:
@@ -205,7 +169,7 @@ def fig_cop(ds: xr.Dataset, out: Path) -> Path | None:
         ("unit_t_source_k", "heat-source temperature (°C)"),
         ("t_supply_k", "plant supply temperature (°C)"),
         ("t_air_k", "outdoor air temperature (°C)")) if np.isfinite(_arr(ds, v)).any()]
-    fig, axes = _fig(ds, "heat-pump COP", 1, len(panels), (5 * len(panels) + 2, 4.5))
+    fig, axes = new_figure(ds, "heat-pump COP", 1, len(panels), (5 * len(panels) + 2, 4.5))
     for ax, (var, label) in zip(axes, panels, strict=True):
         x = _arr(ds, var) - K0
         for k, i in enumerate(np.flatnonzero(np.isfinite(cop).any(axis=0))):
@@ -215,130 +179,7 @@ def fig_cop(ds: xr.Dataset, out: Path) -> Path | None:
         ax.set_xlabel(label)
         ax.set_ylabel("COP (1)")
     fig.legend(loc="outside right upper", fontsize="small")
-    return _save(fig, out, "heat_pump_cop.png")
-
-
-def _heatmap(fig: Figure, ax, ds: xr.Dataset, var: str, label: str, **kw) -> None:
-    """``var`` as an image: time along x, elements along y, colour bar ``label``."""
-    data, t, dim = _arr(ds, var).T, ds["time"].to_numpy(), ds[var].dims[-1]
-    im = ax.imshow(data, aspect="auto", interpolation="nearest", origin="upper",
-                   extent=(t[0], t[-1] + np.timedelta64(1, "h"), data.shape[0] - 0.5, -0.5),
-                   **kw)  # first element on top
-    if data.shape[0] <= MAX_LABELS:
-        ax.set_yticks(range(data.shape[0]), [str(n) for n in ds[dim].values], fontsize="small")
-    ax.set_ylabel(dim if data.shape[0] <= MAX_LABELS else f"{dim} (index)")
-    _time_axis(ax)
-    fig.colorbar(im, ax=ax, label=label)
-
-
-def _rows_height(n: int) -> float:
-    """Figure height (inch) for an image of ``n`` element rows: named rows 0.15 in each."""
-    return 2.5 + 0.15 * n if n <= MAX_LABELS else 6.0
-
-
-def fig_bus_voltage(ds: xr.Dataset, out: Path) -> Path | None:
-    """Bus voltage magnitude over time (time x bus image)."""
-    vm = _arr(ds, "bus_vm_pu")
-    if ds.sizes.get("bus", 0) == 0 or not np.isfinite(vm).any():
-        return None
-    half = max(float(np.nanmax(np.abs(vm - 1.0))), 0.005)
-    fig, (ax,) = _fig(ds, "bus voltage", size=(10, _rows_height(vm.shape[1])))
-    _heatmap(fig, ax, ds, "bus_vm_pu", "voltage magnitude (p.u.)", cmap="RdBu_r",
-             vmin=1 - half, vmax=1 + half)
-    return _save(fig, out, "bus_voltage.png")
-
-
-def fig_loading(ds: xr.Dataset, out: Path) -> Path | None:
-    """Line and transformer loading over time (time x branch images)."""
-    present = [(d, f"{d}_loading_percent") for d in ("line", "trafo")
-               if ds.sizes.get(d, 0) and np.isfinite(_arr(ds, f"{d}_loading_percent")).any()]
-    if not present:
-        return None
-    fig, axes = _fig(ds, "branch loading", len(present), 1,
-                     (10, sum(_rows_height(ds.sizes[d]) for d, _ in present)))
-    vmax = max(100.0, *(float(np.nanmax(_arr(ds, v))) for _, v in present))
-    for ax, (dim, var) in zip(axes, present, strict=True):
-        _heatmap(fig, ax, ds, var, f"{dim} loading (%)", cmap="magma_r", vmin=0, vmax=vmax)
-    return _save(fig, out, "branch_loading.png")
-
-
-def _map_axes(ax, frame: tuple[float, bool, float]) -> None:
-    aspect, geographic, _ = frame
-    ax.autoscale()
-    ax.set_aspect(aspect, adjustable="box")
-    unit = "(°)" if geographic else "(network coordinates)"
-    ax.set_xlabel(f"{'longitude' if geographic else 'x'} {unit}")
-    ax.set_ylabel(f"{'latitude' if geographic else 'y'} {unit}")
-
-
-def fig_heat_map(ds: xr.Dataset, out: Path) -> Path | None:
-    """Heat-network pipes coloured by temperature at the peak-heat hour; supply and return
-    side apart (split halfway between the 10th and 90th percentile of pipe temperature)."""
-    hour = peak_hour(ds, "heat_supplied_mw", "unit_heat_mw")
-    if hour is None or not has_positions(ds, "junction") or "pipe_to_junction" not in ds.coords:
-        return None
-    segs, keep = segments(ds, "junction", ("pipe_from_junction", "pipe_to_junction"))
-    t_pipe = pipe_temperatures_c(ds, hour, keep)
-    if not np.isfinite(t_pipe).any():
-        return None
-    hot = t_pipe >= np.mean(np.nanpercentile(t_pipe, [10, 90]))
-    frame = map_frame(segs[..., 0].ravel(), segs[..., 1].ravel())
-    when = pd.Timestamp(ds["time"].values[hour])
-    fig, axes = _fig(ds, f"heat network at the peak hour {when:%Y-%m-%d %H:%M} "
-                     f"({np.nansum(_arr(ds, 'unit_heat_mw')[hour]):.1f} MW)", 1, 2,
-                     (12, 4.4 * frame[2] + 1.4))
-    for ax, sel, side in ((axes[0], hot, "supply"), (axes[1], ~hot, "return")):
-        lo, hi = np.nanpercentile(t_pipe[sel], [2, 98]) if sel.any() else (0.0, 1.0)
-        lc = LineCollection(segs[sel], array=t_pipe[sel], cmap=HOT, lw=2,
-                            norm=mcolors.Normalize(lo, max(hi, lo + 0.1)))
-        ax.add_collection(lc)
-        _map_axes(ax, frame)
-        ax.set_title(f"{side} pipes ({int(sel.sum())})")
-        fig.colorbar(lc, ax=ax, label="pipe temperature (°C)", extend="both", shrink=0.8)
-    if "consumer_junction" in ds.coords:
-        at = np.isin(ds["junction"].values.astype(str), ds["consumer_junction"].values.astype(str))
-        axes[0].scatter(ds["junction_x"].values[at], ds["junction_y"].values[at], s=14, c="k",
-                        marker="s", label="consumers", zorder=3)
-        axes[0].legend(fontsize="small")
-    return _save(fig, out, "heat_network_map.png")
-
-
-def fig_grid_map(ds: xr.Dataset, out: Path) -> Path | None:
-    """Buses coloured by voltage, lines and transformers by loading, at the peak-import hour."""
-    hour = peak_hour(ds, "grid_import_mw", "unit_el_mw")
-    vm = _arr(ds, "bus_vm_pu")
-    if hour is None or not has_positions(ds, "bus") or not np.isfinite(vm[hour]).any():
-        return None
-    x, y = ds["bus_x"].values.astype(float), ds["bus_y"].values.astype(float)
-    frame = map_frame(x, y)
-    when = pd.Timestamp(ds["time"].values[hour])
-    fig, (ax,) = _fig(ds, f"electric grid at the peak-import hour {when:%Y-%m-%d %H:%M}",
-                      size=(10, 6.5 * frame[2] + 1.4))
-    loading = {d: _arr(ds, f"{d}_loading_percent")[hour] for d in ("line", "trafo")}
-    norm = mcolors.Normalize(0, max(100.0, *(np.nanmax(v, initial=0) for v in loading.values())))
-    lc = None
-    for dim, ends, style in (("line", ("line_from_bus", "line_to_bus"), "-"),
-                             ("trafo", ("trafo_hv_bus", "trafo_lv_bus"), "--")):
-        if ds.sizes.get(dim, 0) and ends[1] in ds.coords:
-            segs, keep = segments(ds, "bus", ends)
-            if keep.size:
-                lc = LineCollection(segs, array=loading[dim][keep], cmap="magma_r", norm=norm,
-                                    lw=3, linestyles=style, label=f"{dim}s")
-                ax.add_collection(lc)
-    half = max(float(np.nanmax(np.abs(vm[hour] - 1.0))), 0.005)
-    sc = ax.scatter(x, y, c=vm[hour], cmap="RdBu_r", vmin=1 - half, vmax=1 + half, s=60,
-                    edgecolors="k", zorder=3, label="buses")
-    if x.size <= MAX_LABELS:
-        for name, xi, yi in zip(ds["bus"].values, x, y, strict=True):
-            if np.isfinite([xi, yi]).all():
-                ax.annotate(str(name), (xi, yi), fontsize=7, xytext=(4, 4),
-                            textcoords="offset points")
-    _map_axes(ax, frame)
-    fig.colorbar(sc, ax=ax, label="bus voltage (p.u.)", shrink=0.8)
-    if lc is not None:
-        fig.colorbar(lc, ax=ax, label="loading (%)", shrink=0.8)
-    ax.legend(fontsize="small")
-    return _save(fig, out, "grid_map.png")
+    return save(fig, out, "heat_pump_cop.png")
 
 
 FIGURES: dict[str, tuple[Callable[..., Path | None], str]] = {
@@ -404,10 +245,10 @@ def fig_sweep(ds: xr.Dataset, figures: list[dict[str, float]], param: str,
             ax.legend(fontsize="small")
 
     hours = max(f["hours"] for f in figures)
-    fig, axes = _fig(ds, f"CO2 and unserved heat against {label} ({hours:.0f} h)", 1, 2,
+    fig, axes = new_figure(ds, f"CO2 and unserved heat against {label} ({hours:.0f} h)", 1, 2,
                      (11, 4.5))
     _period_axes(axes, figures, draw)
-    return _save(fig, out, f"sweep_{param}.png")
+    return save(fig, out, f"sweep_{param}.png")
 
 
 def fig_sweep_cases(ds: xr.Dataset, figures: list[dict[str, float]], out: Path) -> Path:
@@ -419,9 +260,9 @@ def fig_sweep_cases(ds: xr.Dataset, figures: list[dict[str, float]], out: Path) 
         ax.set_xlabel("case")
         ax.tick_params(axis="x", labelrotation=30)
 
-    fig, axes = _fig(ds, "CO2 and unserved heat per case", 1, 2, (11, 4.5))
+    fig, axes = new_figure(ds, "CO2 and unserved heat per case", 1, 2, (11, 4.5))
     _period_axes(axes, figures, draw)
-    return _save(fig, out, "sweep_cases.png")
+    return save(fig, out, "sweep_cases.png")
 
 
 def plot_sweep(ds: xr.Dataset, out: Path) -> list[Path]:

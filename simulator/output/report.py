@@ -1,5 +1,6 @@
 """What the standard figures show, without drawing them (no matplotlib here): the numpy/xarray
-preparation that ``simulator.plots`` draws, and the standalone ``index.html`` beside the figures.
+preparation that ``output.plots`` and ``output.maps`` draw, and the standalone ``index.html``
+beside the figures.
 
 The page has relative image links, inline CSS and no script: sending the folder shares the run.
 It shows the summary (or a per-case table for a sweep), every figure with its caption, and the

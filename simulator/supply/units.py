@@ -3,8 +3,8 @@
 A unit is described per MW of heat by its fuel input (``fuel_per_heat``) and its electricity
 drawn (``el_per_heat``, negative when it feeds power in, as a CHP does), both functions of the
 hour's supply (sink) and source temperatures in K. The physics are the pure functions of
-:mod:`simulator.profiles`; the classes only hold parameters. Thermal storage is not a producer:
-see :mod:`simulator.storage`.
+:mod:`simulator.supply.physics`; the classes only hold parameters. Thermal storage is not a
+producer: see :mod:`simulator.supply.storage`.
 """
 
 from __future__ import annotations

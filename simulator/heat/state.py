@@ -1,0 +1,48 @@
+"""What the heat adapter is asked each hour and what it answers: frozen arrays (W, K, bar)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class HeatInputs:
+    """What the heat network is asked to do for one hour."""
+
+    consumer_q_w: np.ndarray  # heat each consumer draws (W)
+    t_supply_k: float  # supply temperature at every plant (K)
+    t_return_k: float  # return temperature leaving every consumer (K)
+    t_ground_k: float  # soil temperature around the pipes (K)
+    fixed_plant_q_w: np.ndarray  # heat of each fixed-flow plant (W), in ``fixed_plant_names`` order
+
+
+@dataclass(frozen=True)
+class HeatState:
+    """Solved state of the heat network for one hour (NaN everywhere when not converged)."""
+
+    converged: bool
+    iterations: float
+    consumer_q_w: np.ndarray  # heat delivered (W)
+    consumer_t_supply_k: np.ndarray  # temperature arriving at the consumer (K)
+    consumer_dp_bar: np.ndarray  # supply minus return pressure at the consumer (bar)
+    junction_t_k: np.ndarray
+    junction_p_bar: np.ndarray
+    pipe_mdot_kg_per_s: np.ndarray
+    pipe_loss_w: np.ndarray  # heat lost to the ground per pipe (W)
+    plant_q_w: np.ndarray  # heat fed in per plant, slack first (W)
+    plant_mdot_kg_per_s: np.ndarray
+    plant_t_supply_k: np.ndarray  # temperature leaving each plant (K)
+    plant_t_return_k: np.ndarray  # temperature arriving at each plant (K)
+    plant_plift_bar: np.ndarray  # pressure lift across each plant (bar)
+
+    @property
+    def loss_w(self) -> float:
+        """Total network heat loss (W)."""
+        return float(np.sum(self.pipe_loss_w))
+
+    def balance_error(self) -> float:
+        """(plants - consumers - losses) / plants (1)."""
+        supplied = float(np.sum(self.plant_q_w))
+        return (supplied - float(np.sum(self.consumer_q_w)) - self.loss_w) / supplied
