@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.config import ConfigError, Scenario
+from simulator.dispatch.policy import policy_factory
 from simulator.grid import ElectricGrid
 from simulator.heat import HeatNetwork
 
@@ -54,7 +55,7 @@ def _unknown(kind: str, name: str, known: list[str], where: Path) -> str:
 
 
 def check_wiring(scenario: Scenario, district: District, config_path: Path) -> None:
-    """Check plants, buses, pumps and event targets against the networks; raise all at once."""
+    """Check plants, buses, pumps, event targets and the dispatch policy; raise all at once."""
     plants = district.heat.plant_names
     buses = district.grid.bus_names
     heat_file = district.path / HEAT_FILE
@@ -89,6 +90,10 @@ def check_wiring(scenario: Scenario, district: District, config_path: Path) -> N
         if name not in branches:
             problems.append(f"{config_path}: coupling.loading_limits_percent.{name}: "
                             + _unknown("line or trafo", name, branches, grid_file))
+    try:
+        policy_factory(scenario.dispatch.policy)
+    except ConfigError as err:
+        problems += [f"{config_path}: {p}" for p in err.problems]
     slack = district.heat.slack_plant_name
     if all((u.plant or slack) != slack for u in scenario.units):
         # fixed-flow plants without units simply stay out of service; the slack plant holds

@@ -102,7 +102,10 @@ class Pump(_Model):
 
 
 class Dispatch(_Model):
-    """Merit order over the units: by marginal CO2 (t per MW h of heat), by marginal cost
+    """How heat is dispatched: ``policy`` names a registered dispatch policy
+    (:mod:`simulator.dispatch`; ``merit_order`` by default) or ``package.module:ClassName``.
+
+    The merit order ranks units by marginal CO2 (t per MW h of heat), by marginal cost
     (EUR per MW h of heat, from ``prices``) or as listed. Must-run units come first.
 
     Storage charges from units cheaper than its value and discharges instead of dearer ones;
@@ -111,7 +114,7 @@ class Dispatch(_Model):
     ``storage_spread`` is the relative margin kept between charging and discharging.
     """
 
-    policy: Literal["merit_order"] = "merit_order"
+    policy: str = Field("merit_order", min_length=1)
     order_by: Literal["co2", "cost", "listed"] = "co2"
     storage_window_h: int = Field(48, ge=2, le=8760)
     storage_spread: float = Field(0.1, ge=0.0, le=1.0)
