@@ -95,6 +95,7 @@ def simulate_scenario(
     step = CoupledStep(scenario, district, inputs)
     recorder = Recorder(inputs.time, {
         "unit": step.unit_names,
+        "plant": district.heat.plant_names,
         "consumer": district.heat.consumer_names,
         "junction": district.heat.junction_names,
         "pipe": district.heat.pipe_names,

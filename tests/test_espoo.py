@@ -136,6 +136,9 @@ def test_several_plants_really_work(default, case):
     demand_w = heat.consumer_design_w * share
     names = heat.fixed_plant_names
     target_w = _plant_capacities_w(ESPOO, names)
+    # installed heat (boosters included) can exceed the demand at mild points: the fixed plants
+    # then run as the simulator plans them, leaving the slack plant its share
+    target_w = target_w * min(1.0, 0.9 * demand_w.sum() / target_w.sum())
 
     def step(fixed_w: np.ndarray):
         return heat.step(HeatInputs(
@@ -202,10 +205,29 @@ def test_losses_of_a_year_in_band(default, winter, summer):
     assert float(winter.heat_loss_mw.mean()) > float(summer.heat_loss_mw.mean())
 
 
+DC_PAIRS = {"dc_espoo_hp": ("dc_espoo_eboiler", "dc_espoo", 80.0, 50.0),
+            "dc_kirkkonummi_hp": ("kirkkonummi_eboiler", "dc_kirkkonummi", 60.0, 40.0)}
+
+
+def test_data_centre_heat_pumps_run_flat_out_within_their_outlet_limit(winter):
+    """In the coldest days the networks needs 100+ °C: each data-centre heat pump makes 85 °C and
+    its e-boiler lifts the rest; together they run as hard as the pair allows."""
+    for hp, (booster, plant, hp_mw, booster_mw) in DC_PAIRS.items():
+        q_hp = winter.unit_heat_mw.sel(unit=hp).values
+        q_b = winter.unit_heat_mw.sel(unit=booster).values
+        boost = winter.unit_boost_mw.sel(unit=booster).values
+        t_s = winter.plant_t_supply_k.sel(plant=plant).values
+        t_in = winter.plant_t_return_k.sel(plant=plant).values
+        t_out = winter.unit_t_out_k.sel(unit=hp).values
+        assert np.all(t_out <= 85.0 + C_TO_K + 1e-9) and np.all(t_s > 85.0 + C_TO_K)
+        # the booster's share follows from the temperatures: (Ts - 85) / (85 - Tin)
+        np.testing.assert_allclose(boost, q_hp * (t_s - t_out) / (t_out - t_in), rtol=0.02)
+        assert np.all((q_hp >= 0.99 * hp_mw) | (q_b >= 0.99 * booster_mw))
+        cop = winter.unit_cop.sel(unit=hp).values
+        np.testing.assert_allclose(cop, 0.5 * t_out / (t_out - (30.0 + C_TO_K)), rtol=1e-9)
+
+
 def test_dispatch_and_grid_respond(winter, summer):
-    dc = ["dc_espoo_hp", "dc_kirkkonummi_hp"]
-    w_heat = winter.unit_heat_mw.sum("time")
-    assert float(w_heat.sel(unit=dc).sum()) == pytest.approx(140.0 * SHORT_HOURS, rel=0.01)
     s_heat = summer.unit_heat_mw.sum("time")  # summer: the base heat pump + one data centre
     # (the rest: the Nuijala store topping up its standing loss through its e-boiler)
     assert float(s_heat.sel(unit=["waste_water_hp_base", "dc_espoo_hp"]).sum()) > 0.95 * float(
@@ -274,7 +296,9 @@ def test_2030_mix_cuts_co2_per_heat_in_every_season(tmp_path):
     for start, at_most in ((WINTER_START, 0.5), (SUMMER_START, 0.2)):
         coal = _g_per_kwh(tmp_path, COAL_ERA, start, 48)
         clean = _g_per_kwh(tmp_path, ESPOO, start, 48)
-        assert coal > 150.0  # the coal era: ~200-300 g/kWh
+        # the coal era: ~200-300 g/kWh in winter; in summer the coal CHP cannot run below its
+        # 40 % minimum load and gas boilers make the heat besides the heat pump
+        assert coal > (150.0 if start == WINTER_START else 100.0)
         assert clean <= at_most * coal, (start, clean, coal)
 
 

@@ -28,7 +28,9 @@ from simulator.output.cube import VARIABLES
 from conftest import schutterwald_raw
 from networks_factory import FIXED_PLANT, PLANT_BUS, scenario, write_district
 
-UNITS = {v.name: v.units for v in VARIABLES}
+#: numeric variables (the worst-element names of the operating limits follow their margins,
+#: which are compared; near-ties may name another element at round-off)
+UNITS = {v.name: v.units for v in VARIABLES if not v.is_text}
 NOT_COMPARED = {"heat_iterations"}
 
 

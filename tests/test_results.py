@@ -21,7 +21,8 @@ from simulator.output.cube import (
 from simulator.output.summary import format_summary, summarize
 
 COORDS = {
-    "unit": ["hp", "boiler", "store"], "consumer": ["c1", "c2"], "junction": ["j1", "j2", "j3"],
+    "unit": ["hp", "boiler", "store"], "plant": ["main", "north"], "consumer": ["c1", "c2"],
+    "junction": ["j1", "j2", "j3"],
     "pipe": ["p1", "p2"], "bus": ["b1", "b2"], "line": ["l1", "l2"], "trafo": ["t1"],
 }
 FLAGS = {v.name for v in VARIABLES if v.flag_meanings}
@@ -40,7 +41,9 @@ def filled_recorder(n: int = 5) -> Recorder:
     for i in range(n - 1):
         values: dict[str, float | np.ndarray] = {}
         for k, var in enumerate(VARIABLES):
-            if var.name in FLAGS:
+            if var.is_text:
+                values[var.name] = f"element_{k}_{i}"
+            elif var.name in FLAGS:
                 flag = 0.0 if (var.name == "converged" and i == 2) else 1.0
                 values[var.name] = (flag if len(var.dims) == 1
                                     else np.full(len(COORDS[var.dims[1]]), flag))
@@ -67,9 +70,12 @@ def test_round_trip(tmp_path: Path) -> None:
         for var in VARIABLES:
             da = ds[var.name]
             assert da.dims == var.dims
-            assert da.attrs["units"] == var.units
+            assert da.attrs.get("units") == var.units  # text variables carry none
             assert da.attrs["long_name"] == var.long_name
-            if var.name in FLAGS:
+            if var.is_text:  # an element's name each hour, "" where nothing was recorded
+                expected_text = [f"element_{VARIABLES.index(var)}_{i}" for i in range(4)] + [""]
+                assert da.values.tolist() == expected_text
+            elif var.name in FLAGS:
                 assert da.dtype == np.int8
                 expected = np.nan_to_num(rec.array(var.name)).astype(np.int8)
                 np.testing.assert_array_equal(da.values, expected)

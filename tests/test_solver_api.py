@@ -64,12 +64,16 @@ def _solved(net: pandapipes.pandapipesNet, q_scale: float = 0.4, t_flow_k: float
 
 def _write(net: pandapipes.pandapipesNet, q_scale: float, t_flow_k: float, t_ground_k: float,
            fixed_on: bool = True) -> dict:
-    """FastHeat.write_inputs arguments for an hour unlike the solved one."""
+    """FastHeat.write_inputs arguments for an hour unlike the solved one (the pressure-holding
+    plant's lift raised by 1.5 bar at the same return pressure, as the Δp control does)."""
     n_fixed = len(net.circ_pump_mass) if "circ_pump_mass" in net else 0
+    slack = net.circ_pump_pressure.iloc[0]
+    plift = float(slack["plift_bar"]) + 1.5
     return {"q_w": net.heat_consumer["qext_w"].to_numpy() * q_scale, "t_return_k": 318.15,
             "t_supply_k": t_flow_k, "t_ground_k": t_ground_k,
             "fixed_mdot": np.full(n_fixed, 3.0), "fixed_active": np.full(n_fixed, fixed_on),
-            "max_iter": 100}
+            "max_iter": 100, "plift_bar": plift,
+            "p_flow_bar": float(slack["p_flow_bar"]) + 1.5}
 
 
 def _nets() -> list[pandapipes.pandapipesNet]:

@@ -52,7 +52,7 @@ SUBSTATIONS: tuple[Substation, ...] = (
     Substation("kauniainen", "40 MVA 110/20 kV", 1, 14.0),
     Substation("espoon_keskus", "40 MVA 110/20 kV", 2, 38.0),
     Substation("kauklahti", "40 MVA 110/20 kV", 1, 16.0),
-    Substation("hepokorpi", "40 MVA 110/20 kV", 1, 3.0),
+    Substation("hepokorpi", "63 MVA 110/20 kV", 2, 3.0),
     Substation("kalajarvi", "40 MVA 110/20 kV", 1, 18.0),
 )
 #: 110 kV circuits: (from, to, parallel circuits). "fingrid_espoo" is the infeed.
@@ -70,9 +70,9 @@ LINES_110KV: tuple[tuple[str, str, int], ...] = (
 #: Heat plants: (plant, hub, largest electric demand in MW at the 2030 capacities) -> cables.
 PLANT_BUSES: tuple[tuple[str, str, float], ...] = (
     ("suomenoja", "suomenoja", 88.0),  # waste-water HPs ~35 + e-boiler 50.5 + pump
-    ("kivenlahti", "kivenlahti", 2.0),  # bio plant auxiliaries and pump
+    ("kivenlahti", "kivenlahti", 4.5),  # bio plant: flue-gas heat pump ~2.2, auxiliaries, pump
     ("nuijala", "nuijala", 51.0),  # e-boiler 50.5
-    ("dc_espoo", "hepokorpi", 36.0),  # data-centre heat pump at COP ~2.3
+    ("dc_espoo", "hepokorpi", 76.0),  # data-centre heat pump ~25 at COP 3.3 + booster 50.5
     ("dc_kirkkonummi", "kolabacken", 67.0),  # heat pump ~26 + e-boiler 40.4
     ("vermo", "vermo", 7.0),  # air-source heat pump
 )

@@ -16,6 +16,7 @@ from simulator.config.events import (
     UnitOutage,
 )
 from simulator.config.loader import apply_overrides, load_config, parse_scenario, read_yaml
+from simulator.config.operation import DpControl, Operation, SupplyBoost
 from simulator.config.schema import (
     Carbon,
     Demand,
@@ -40,9 +41,38 @@ from simulator.config.units import (
 )
 
 __all__ = [
-    "BoilerUnit", "Carbon", "ChpUnit", "ConfigError", "Coupling", "Demand", "Dispatch",
-    "ElectricBoilerUnit", "Event", "Ground", "HeatPumpUnit", "HourlyFile", "LineOutage",
-    "Period", "PipeClosure", "Pump", "RandomFailures", "Scenario", "Solver", "StorageUnit",
-    "SupplyTemperature", "TrafoOutage", "Unit", "UnitDerate", "UnitOutage", "WasteHeatUnit",
-    "Weather", "apply_overrides", "load_config", "parse_scenario", "read_yaml",
+    "BoilerUnit",
+    "Carbon",
+    "ChpUnit",
+    "ConfigError",
+    "Coupling",
+    "Demand",
+    "Dispatch",
+    "DpControl",
+    "ElectricBoilerUnit",
+    "Event",
+    "Ground",
+    "HeatPumpUnit",
+    "HourlyFile",
+    "LineOutage",
+    "Operation",
+    "Period",
+    "PipeClosure",
+    "Pump",
+    "RandomFailures",
+    "Scenario",
+    "Solver",
+    "StorageUnit",
+    "SupplyBoost",
+    "SupplyTemperature",
+    "TrafoOutage",
+    "Unit",
+    "UnitDerate",
+    "UnitOutage",
+    "WasteHeatUnit",
+    "Weather",
+    "apply_overrides",
+    "load_config",
+    "parse_scenario",
+    "read_yaml",
 ]

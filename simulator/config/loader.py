@@ -130,6 +130,19 @@ def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
             problems.append(f"{path}: units[{i}].fuel: no price for '{fuel}' "
                             "(add it under prices.fuel_eur_per_mwh)")
     names = {u.name for u in scenario.units}
+    by_name = {u.name: u for u in scenario.units}
+    for i, unit in enumerate(scenario.units):
+        booster = getattr(unit, "booster", None)
+        if booster is None:
+            continue
+        other = by_name.get(booster)
+        if other is None or other.type not in ("boiler", "electric_boiler", "chp"):
+            problems.append(f"{path}: units[{i}].booster: '{booster}' is not a boiler, electric "
+                            "boiler or CHP of this scenario")
+        elif other.plant != unit.plant:
+            problems.append(f"{path}: units[{i}].booster: '{booster}' is at plant "
+                            f"'{other.plant or '(pressure-holding plant)'}', not at this heat "
+                            f"pump's plant '{unit.plant or '(pressure-holding plant)'}'")
     for i, event in enumerate(scenario.events):
         units = getattr(event, "units", None) or [getattr(event, "unit", None)]
         for name in units:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.config.events import Coupling, Event
+from simulator.config.operation import Operation
 from simulator.config.units import (
     HourlyFile,
     Unit,
@@ -184,6 +185,7 @@ class Scenario(_Model):
     electric_load: ElectricLoad = ElectricLoad()
     events: list[Event] = Field(default_factory=list)
     coupling: Coupling = Coupling()
+    operation: Operation = Operation()
     solver: Solver = Solver()
 
     @model_validator(mode="after")

@@ -43,11 +43,27 @@ SOURCE_SEASONAL: dict[str, Seasonal] = {
 }
 
 
+#: A part-load curve: (load fraction, factor) points, piecewise linear, load in (0, 1].
+PartLoad = list[tuple[float, float]]
+
+
+def _check_part_load(points: PartLoad | None, what: str) -> None:
+    if points is None:
+        return
+    loads = [x for x, _ in points]
+    if any(not 0.0 < x <= 1.0 for x in loads) or loads != sorted(set(loads)):
+        raise ValueError(f"{what}: load fractions must rise strictly within (0, 1]")
+    if any(not 0.2 <= f <= 1.5 for _, f in points):
+        raise ValueError(f"{what}: factors must lie within 0.2 .. 1.5")
+
+
 class _Unit(_Model):
     name: str = Field(min_length=1)
-    heat_mw: float = Field(gt=0.0, description="maximum heat output (MW)")
+    heat_mw: float = Field(gt=0.0, allow_inf_nan=False, description="maximum heat output (MW)")
     plant: str | None = None
-    min_load_fraction: float = Field(0.0, ge=0.0, le=1.0)
+    #: minimum stable load as a share of heat_mw; None: the type's default (see
+    #: ``simulator.supply.units.DEFAULT_MIN_LOAD``)
+    min_load_fraction: float | None = Field(None, ge=0.0, le=1.0)
     must_run: bool = False
     availability: float | HourlyFile = Field(1.0)
 
@@ -78,11 +94,26 @@ class HeatPumpUnit(_Unit):
     carnot_efficiency: float = Field(0.5, gt=0.0, le=1.0)
     cop_min: float = Field(1.0, ge=1.0)
     cop_max: float = Field(8.0, gt=1.0)
+    #: highest outlet temperature the unit reaches (°C); above it a booster lifts the rest.
+    #: 85 °C: today's large DH heat pumps (Oilon/Fortum Espoo data centres, Fenagy Kajaani)
+    t_sink_max_c: float = Field(85.0, gt=0.0, le=200.0)
+    #: the unit at the same plant that lifts this one's outlet to the supply temperature;
+    #: None: the next boiler, electric boiler or CHP of that plant in merit order
+    booster: str | None = None
+    #: heat the source can give (MW; a number or an hourly file, e.g. a data centre's waste
+    #: heat): the draw Q (1 - 1/COP) never exceeds it. None: unlimited
+    source_max_mw: float | HourlyFile | None = None
+    #: compressor rating point: the unit makes heat_mw at t_sink_max_c from this source
+    #: temperature (°C) and its electric power there is the limit at every other lift.
+    #: None: t_source_c, the seasonal mean, or 7 °C for air (EN 14511 rating point A7)
+    rated_source_c: float | None = None
 
     @model_validator(mode="after")
     def _source_defined(self) -> HeatPumpUnit:
         if self.source in ("constant", "data_centre") and self.t_source_c is None:
             raise ValueError(f"source '{self.source}' needs t_source_c")
+        if isinstance(self.source_max_mw, float) and self.source_max_mw < 0.0:
+            raise ValueError("source_max_mw must not be negative")
         return self
 
 
@@ -108,12 +139,41 @@ class ElectricBoilerUnit(_Unit):
     efficiency: float = Field(0.99, gt=0.0, le=1.0)
 
 
+class FlueGasHeatPump(_Model):
+    """A heat pump in a boiler's flue gas: what lets a boiler give more heat than the fuel's
+    lower heating value. Its electricity, ``(efficiency - base_efficiency) / (efficiency * cop)``
+    per MW of heat, is drawn at ``bus`` and booked on the boiler."""
+
+    cop: float = Field(4.0, gt=1.0, le=10.0)  # Tallinn Utilitas flue-gas HPs: COP > 4
+    bus: str
+    base_efficiency: float = Field(1.0, gt=0.0, le=1.1)  # boiler + condenser, no heat pump (est.)
+
+
 class BoilerUnit(_Unit):
-    """Fuel-fired boiler; efficiency on lower heating value (~1.05 with flue-gas condensing)."""
+    """Fuel-fired boiler; efficiency on lower heating value (LHV).
+
+    Above 1.0 (100 % LHV) only with a ``flue_gas_heat_pump``, whose electricity is booked.
+    ``part_load``: efficiency factor by load fraction; None: the fuel's default curve.
+    """
 
     type: Literal["boiler"]
     fuel: str
-    efficiency: float = Field(0.9, gt=0.0, le=1.2)
+    efficiency: float = Field(0.9, gt=0.0, le=1.5)
+    flue_gas_heat_pump: FlueGasHeatPump | None = None
+    part_load: PartLoad | None = None
+
+    @model_validator(mode="after")
+    def _lhv_bound(self) -> BoilerUnit:
+        fg = self.flue_gas_heat_pump
+        if self.efficiency > 1.0 and fg is None:
+            raise ValueError(
+                f"efficiency {self.efficiency:g} is above 100 % of the fuel's lower heating "
+                "value: only a flue-gas heat pump makes that possible, and its electricity must "
+                "be booked (add flue_gas_heat_pump: {cop, bus})")
+        if fg is not None and fg.base_efficiency > self.efficiency:
+            raise ValueError("flue_gas_heat_pump.base_efficiency must not exceed efficiency")
+        _check_part_load(self.part_load, "part_load")
+        return self
 
 
 class ChpUnit(_Unit):
@@ -126,7 +186,15 @@ class ChpUnit(_Unit):
     fuel: str
     bus: str
     power_to_heat: float = Field(gt=0.0, le=3.0)
-    total_efficiency: float = Field(0.88, gt=0.0, le=1.2)
+    total_efficiency: float = Field(0.88, gt=0.0, le=1.0)
+    #: factor on power_to_heat (the electrical efficiency) by load fraction, total efficiency
+    #: kept; None: the default CHP curve
+    part_load: PartLoad | None = None
+
+    @model_validator(mode="after")
+    def _curve(self) -> ChpUnit:
+        _check_part_load(self.part_load, "part_load")
+        return self
 
 
 class StorageUnit(_Unit):
@@ -157,4 +225,4 @@ Unit = Annotated[
 ]
 
 UNION_TAGS = {"heat_pump", "waste_heat", "electric_boiler", "boiler", "chp", "thermal_storage",
-              "float", "HourlyFile", "GridIntensityFile", "Seasonal"}
+              "float", "HourlyFile", "GridIntensityFile", "Seasonal", "FlueGasHeatPump"}

@@ -1,7 +1,9 @@
 """The heat solve of an hour: a policy's plan through pandapipes, with its retries.
 
-:class:`HeatSolve` asks the policy for a plan, solves the heat network for it, settles the
-stores on what each plant delivered and has the policy book each plant's heat on its units.
+:class:`HeatSolve` asks the policy for a plan, solves the heat network for it as the operator
+(:mod:`simulator.operation.control`) runs it (lift, supply temperature, under-supplied
+substations), settles the stores on what each plant delivered and has the policy book each
+plant's heat on its units.
 When the pressure-holding (slack) plant had to deliver more than its units can make, it plans
 again with less demand served; when a solve with fixed-flow plants fails, it retries with them
 scaled down (the slack plant takes the difference).
@@ -9,13 +11,15 @@ scaled down (the slack plant takes the difference).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.dispatch import DispatchPolicy
+from simulator.dispatch import DispatchPolicy, HourContext
 from simulator.heat import HeatInputs, HeatNetwork, HeatState
 from simulator.inputs import HourlyInputs
+from simulator.operation.control import Operator, Setpoints
 from simulator.supply.storage import StoreBank
 
 #: Overflow of the slack plant beyond its units' capacity (share of its heat) that makes the
@@ -37,45 +41,86 @@ class SolvedHeat:
     store_mw: np.ndarray  # net heat of each store, settled on what its plant delivered
 
 
-class HeatSolve:
-    """Solves the heat network of an hour for a policy; remembers the last network loss."""
+#: re-solves the operator may ask for in one heat solve (lift, supply temperature, under-supply)
+MAX_RESPONSES = 4
 
-    def __init__(self, heat: HeatNetwork, bank: StoreBank, inputs: HourlyInputs) -> None:
+SolvedContext = Callable[[HeatState], HourContext]
+
+
+class HeatSolve:
+    """Solves the heat network of an hour for a policy, as the operator runs it; remembers the
+    last network loss and plant inlet temperatures."""
+
+    def __init__(self, heat: HeatNetwork, bank: StoreBank, inputs: HourlyInputs,
+                 operator: Operator) -> None:
         self._heat = heat
         self._bank = bank
         self._inputs = inputs
+        self._operator = operator
         self._n_plants = len(heat.plant_names)
         #: expected network heat loss (MW): the last converged solve's
         self.loss_guess_mw = 0.0
+        #: temperature arriving at each plant (K) in the last converged solve (NaN: none yet)
+        self.plant_t_in_k = np.full(self._n_plants, np.nan)
 
-    def run(self, h: int, policy: DispatchPolicy) -> SolvedHeat | None:
-        """Plan, solve and book hour ``h``; None when the heat network does not converge."""
+    def run(self, h: int, policy: DispatchPolicy, solved: SolvedContext) -> SolvedHeat | None:
+        """Plan, solve and book hour ``h``; None when the heat network does not converge.
+
+        ``solved(state)`` gives the hour's context at a solved state's temperatures (heat-pump
+        capacities and booster shares), with which the policy books each plant's heat.
+        """
         demand_mw = self._inputs.demand_mw[h]
         served_mw = float(demand_mw.sum())
         for _ in range(MAX_PASSES):
             plan = policy.plan(served_mw, self.loss_guess_mw)
             scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
-            state = self._solve(h, demand_mw * scale, plan.fixed_plant_mw)
+            state = self._operate(h, demand_mw * scale, plan.fixed_plant_mw)
             if not state.converged:
                 return None
             self.loss_guess_mw = state.loss_w * 1e-6
+            self.plant_t_in_k = np.where(np.isfinite(state.plant_t_return_k),
+                                         state.plant_t_return_k, self.plant_t_in_k)
             plant_mw = state.plant_q_w * 1e-6
             settled = self._bank.settle(plant_mw, plan.store_mw)
             heat_mw, overflow = policy.split(
-                plant_mw - self._bank.per_plant(settled, self._n_plants))
+                plant_mw - self._bank.per_plant(settled, self._n_plants), solved(state))
             if overflow[0] <= OVERFLOW_TOLERANCE * plant_mw[0]:
                 break
             served_mw = max(served_mw * scale - overflow[0], 0.0)
         return SolvedHeat(state, heat_mw, settled)
 
-    def _solve(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray) -> HeatState:
-        """One network solve, backing the fixed-flow plants off while it fails."""
+    def _operate(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray
+                 ) -> HeatState:
+        """Solve, then let the operator answer the solved state until it is content.
+
+        A response whose solve fails leaves the last converged state standing.
+        """
+        demand_w = self._inputs.demand_mw[h] * 1e6
+        sp = self._operator.start(float(self._inputs.t_supply_k[h]))
+        state = self._solve(h, consumer_mw, fixed_plant_mw, sp)
+        for _ in range(MAX_RESPONSES):
+            nxt = self._operator.respond(sp, state, demand_w) if state.converged else None
+            if nxt is None:
+                break
+            share = float((consumer_mw * nxt.served).sum() / max(consumer_mw.sum(), 1e-12))
+            trial = self._solve(h, consumer_mw * nxt.served, fixed_plant_mw * min(share, 1.0),
+                                nxt)
+            if not trial.converged:
+                break
+            sp, state = nxt, trial
+        return state
+
+    def _solve(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,
+               sp: Setpoints) -> HeatState:
+        """One network solve at the operator's set points, backing the fixed-flow plants off
+        while it fails."""
         inp = self._inputs
         for back_off in FIXED_PLANT_BACK_OFF:
             state = self._heat.step(HeatInputs(
-                consumer_q_w=consumer_mw * 1e6, t_supply_k=float(inp.t_supply_k[h]),
+                consumer_q_w=consumer_mw * 1e6, t_supply_k=sp.t_supply_k,
                 t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
-                fixed_plant_q_w=fixed_plant_mw * back_off * 1e6,
+                fixed_plant_q_w=fixed_plant_mw * back_off * 1e6, slack_plift_bar=sp.plift_bar,
+                slack_hold_p_bar=sp.hold_p_bar,
             ))
             if state.converged or not fixed_plant_mw.any():
                 break

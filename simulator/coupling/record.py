@@ -7,6 +7,7 @@ and per-pump arrays into rows of that dimension.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,9 +15,10 @@ import numpy as np
 from simulator.grid import ElectricGrid, GridState
 from simulator.heat import HeatNetwork, HeatState
 from simulator.inputs import HourlyInputs
+from simulator.operation.limits import LimitCheck
 from simulator.supply.books import BookedHour
 
-Values = dict[str, float | np.ndarray]
+Values = dict[str, float | str | np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ def units_record(layout: UnitLayout, s: SolvedHour) -> Values:
         "unit_cop": layout.rows(b.cop, no_store, np.nan),
         "storage_energy_mwh": layout.rows(np.nan, s.store_energy_mwh, np.nan, np.nan),
         "storage_loss_mwh": layout.rows(np.nan, s.store_loss_mwh, np.nan, np.nan),
+        "unit_t_out_k": layout.rows(b.t_out_k, np.nan, np.nan, np.nan),
         "heat_supplied_mw": float(s.unit_heat_mw.sum() + s.store_mw.sum()),
         "co2_t": float(unit_co2.sum()),
         "chp_power_co2_t": b.chp_power_co2_t,
@@ -100,6 +103,11 @@ def networks_record(state: HeatState, grid: GridState, heat: HeatNetwork,
         "junction_t_k": state.junction_t_k,
         "junction_p_bar": state.junction_p_bar,
         "pipe_mdot_kg_per_s": state.pipe_mdot_kg_per_s,
+        "pipe_v_m_per_s": state.pipe_v_m_per_s,
+        "plant_heat_mw": state.plant_q_w * 1e-6,
+        "plant_plift_bar": state.plant_plift_bar,
+        "plant_t_supply_k": state.plant_t_supply_k,
+        "plant_t_return_k": state.plant_t_return_k,
         "bus_vm_pu": grid.bus_vm_pu,
         "line_loading_percent": grid.line_loading_percent,
         "trafo_loading_percent": grid.trafo_loading_percent,
@@ -114,6 +122,7 @@ def solved_record(layout: UnitLayout, inp: HourlyInputs, h: int, s: SolvedHour,
     """Electricity, fuel, CO2, stores and network results of a converged hour."""
     delivered_mw = float(s.state.consumer_q_w.sum() * 1e-6)
     return {
+        "consumer_unserved_mw": np.maximum(inp.demand_mw[h] - s.state.consumer_q_w * 1e-6, 0.0),
         **units_record(layout, s),
         **networks_record(s.state, s.grid, heat, electric),
         "heat_loss_mw": s.state.loss_w * 1e-6,
@@ -141,4 +150,26 @@ def failed_record(layout: UnitLayout, heat: HeatNetwork, electric: ElectricGrid,
         "storage_loss_mwh": layout.rows(np.nan, store_loss_mwh, np.nan, np.nan),
         **networks_record(heat.failed_state(), electric.failed_state(), heat, electric),
         "grid_converged": 0.0, "converged": 0.0, "grid_limits_ok": 0.0, "heat_converged": 0.0,
+        "feasible": 0.0,
     }
+
+
+def boost_record(layout: UnitLayout, booster: np.ndarray, ratio: np.ndarray,
+                 heat_mw: np.ndarray) -> Values:
+    """Heat each unit made to lift heat pumps above their outlet limit (MW; part of its heat)."""
+    boosted = (booster >= 0) & (ratio > 0) & np.isfinite(ratio) & (heat_mw > 0)
+    boost = np.bincount(booster[boosted], weights=heat_mw[boosted] * ratio[boosted],
+                        minlength=len(heat_mw))
+    return {"unit_boost_mw": layout.rows(boost, 0.0, 0.0)}
+
+
+def operation_record(limits: Mapping[str, LimitCheck], grid_ok: bool) -> Values:
+    """Each operating limit kind: whether it held, its worst margin and the element setting it;
+    ``feasible``: every kind held and the grid kept its limits."""
+    out: Values = {}
+    for kind, c in limits.items():
+        out[f"op_{kind}_ok"] = float(c.ok)
+        out[f"op_{kind}_margin"] = c.margin
+        out[f"op_{kind}_element"] = c.element
+    out["feasible"] = float(grid_ok and all(c.ok for c in limits.values()))
+    return out

@@ -18,8 +18,10 @@ from simulator.coupling.record import (
     SolvedHour,
     UnitLayout,
     Values,
+    boost_record,
     failed_record,
     inputs_record,
+    operation_record,
     solved_record,
 )
 from simulator.dispatch import DispatchPolicy, HourContext, HourOutcome, PolicySetup
@@ -27,8 +29,12 @@ from simulator.dispatch.policy import policy_factory
 from simulator.district import District
 from simulator.events import Outages
 from simulator.grid import GridState
+from simulator.heat import HeatState
 from simulator.inputs import HourlyInputs
+from simulator.operation.control import Operator
+from simulator.operation.limits import Names, check
 from simulator.supply.books import BookedHour, Books, PumpSpec, UnitTables, capacity_mw
+from simulator.supply.physics import boost_ratio
 from simulator.supply.storage import Storage, StoreBank, limits_mw
 from simulator.supply.units import build_unit
 
@@ -54,6 +60,7 @@ class CoupledHour:
     iterations: int  # heat/grid solves in the hour
     curtailed_mw: np.ndarray  # electricity curtailed per producer (MW)
     capacity_mw: np.ndarray  # producer capacity left after curtailment (MW)
+    boost_ratio: np.ndarray  # booster heat per MW of each heat pump's heat, as solved (1)
 
 
 class CoupledStep:
@@ -84,7 +91,14 @@ class CoupledStep:
                           [str(u.bus) for u in producers if u.bus is not None]
                           + [p.bus for p in pumps])
         self._feedback = GridFeedback(self._grid, self._limits(scenario), electric, len(pumps))
-        self._heat_solve = HeatSolve(self._heat, self._bank, inputs)
+        self._operation = scenario.operation
+        self._names = Names(self._heat.consumer_names, self._heat.junction_names,
+                            self._heat.pipe_names, self._heat.junction_p_amb_bar)
+        operator = Operator(scenario.operation, self._heat.base_plift_bar,
+                            self._heat.hold_p_bar, len(self._names.consumer),
+                            self._names.junction_p_amb_bar)
+        self._heat_solve = HeatSolve(self._heat, self._bank, inputs, operator)
+        self._share = np.ones(len(specs))
         self._policy = policy or policy_factory(scenario.dispatch.policy)(PolicySetup(
             self._tables, inputs, scenario.dispatch, self._bank.plant, len(plants)))
         self._outages = Outages()
@@ -121,12 +135,17 @@ class CoupledStep:
             return {**known, **self._fail(hour)}
         solved = self._book(coupled)
         self._policy.hear(self._outcome(hour, coupled))
+        grid_ok = coupled.grid.converged and not self._feedback.violated(coupled.grid)
+        limits = check(solved.state, self._inputs.demand_mw[h] * 1e6, self._operation,
+                       self._names)
         return {**known, **solved_record(self._layout, self._inputs, h, solved, self._heat,
                                          self._grid),
+                **operation_record(limits, grid_ok),
+                **boost_record(self._layout, self._tables.booster, coupled.boost_ratio,
+                               coupled.heat.unit_heat_mw),
                 "coupling_iterations": float(coupled.iterations),
                 "unit_curtailed_mw": self._layout.rows(coupled.curtailed_mw, 0.0, 0.0),
-                "grid_limits_ok": float(coupled.grid.converged
-                                        and not self._feedback.violated(coupled.grid))}
+                "grid_limits_ok": float(grid_ok)}
 
     def _apply(self, outages: Outages) -> None:
         """Switch network elements in or out of service when the events changed them."""
@@ -135,11 +154,36 @@ class CoupledStep:
             self._heat.set_closed_pipes(sorted(outages.pipe))
             self._outages = outages
 
+    def _temperatures_capacity(self, h: int, t_sink_k: np.ndarray, t_in_k: np.ndarray
+                               ) -> tuple[np.ndarray, np.ndarray]:
+        """(capacity in MW, booster ratio) of each producer at its plant's supply and inlet
+        temperatures (K), after the hour's availability and events."""
+        inp, t = self._inputs, self._tables
+        ratio = boost_ratio(t_sink_k, t_in_k, t.t_outlet_max_k)
+        capacity = capacity_mw(t, t_sink_k, inp.unit_t_source_k[h], inp.unit_availability[h],
+                               inp.unit_source_max_mw[h], ratio)
+        return capacity * self._share[self._layout.producers], ratio
+
+    def _solved_context(self, hour: HourContext, state: HeatState) -> HourContext:
+        """The hour's context at the temperatures the network solved (never more capacity
+        than planned: curtailments stand)."""
+        plant = self._tables.plant
+        capacity, ratio = self._temperatures_capacity(
+            hour.hour, state.plant_t_supply_k[plant],
+            np.where(np.isfinite(state.plant_t_return_k), state.plant_t_return_k,
+                     self._inputs.t_return_k)[plant])
+        return replace(hour, capacity_mw=np.minimum(capacity, hour.capacity_mw),
+                       boost_ratio=ratio)
+
     def _open_hour(self, h: int, share: np.ndarray) -> HourContext:
         """What hour ``h`` offers: producer capacity and store limits after the events."""
         inp, layout = self._inputs, self._layout
-        capacity = capacity_mw(self._tables, float(inp.t_supply_k[h]), inp.unit_t_source_k[h],
-                               inp.unit_availability[h]) * share[layout.producers]
+        self._share = share
+        t_in = np.where(np.isfinite(self._heat_solve.plant_t_in_k),
+                        self._heat_solve.plant_t_in_k, inp.t_return_k)
+        capacity, ratio = self._temperatures_capacity(
+            h, np.full(len(self._tables.plant), float(inp.t_supply_k[h])),
+            t_in[self._tables.plant])
         store_share = share[layout.stores]
         limits = np.array([limits_mw(s, float(e)) for s, e in
                            zip(self._bank.stores, self._bank.energy_mwh, strict=True)]
@@ -149,7 +193,8 @@ class CoupledStep:
             hour=h, capacity_mw=capacity,
             store_charge_max_mw=np.where(on, limits[:, 0] * store_share, 0.0),
             store_discharge_max_mw=np.where(on, limits[:, 1] * store_share, 0.0),
-            demand_mw=float(inp.demand_mw[h].sum()), loss_mw=self._heat_solve.loss_guess_mw)
+            demand_mw=float(inp.demand_mw[h].sum()), loss_mw=self._heat_solve.loss_guess_mw,
+            boost_ratio=ratio)
 
     def _couple(self, hour: HourContext) -> CoupledHour | None:
         """Heat solve, books and power flow, repeated while the grid curtails electric units.
@@ -160,7 +205,8 @@ class CoupledStep:
         curtailed = np.zeros(len(hour.capacity_mw))
         iterations = 0
         for iterations in range(1, self._coupling.max_iterations + 1):  # noqa: B007
-            heat = self._heat_solve.run(h, self._policy)
+            heat = self._heat_solve.run(
+                h, self._policy, lambda state, hour=hour: self._solved_context(hour, state))
             if heat is None:
                 return None
             books = self._books.hour(heat.state, heat.unit_heat_mw, inp.unit_t_source_k[h],
@@ -177,7 +223,8 @@ class CoupledStep:
                            capacity_mw=curtailed_capacity_mw(hour.capacity_mw, extra,
                                                              books.el_mw, heat.unit_heat_mw))
             self._policy.curtail(hour)
-        return CoupledHour(heat, books, grid, iterations, curtailed, hour.capacity_mw)
+        return CoupledHour(heat, books, grid, iterations, curtailed, hour.capacity_mw,
+                           self._solved_context(hour, heat.state).boost_ratio)
 
     def _book(self, coupled: CoupledHour) -> SolvedHour:
         """Advance the stores' books on the settled store heat; everything the hour records."""

@@ -8,7 +8,7 @@
 * ``merit_order.py``: the ``merit_order`` policy (by CO2, cost or as listed).
 """
 
-from simulator.dispatch.merit import allocate, merit_order, plan_hour, split_plant_heat
+from simulator.dispatch.merit import Boost, allocate, merit_order, plan_hour, split_plant_heat
 from simulator.dispatch.merit_order import MeritOrderPolicy
 from simulator.dispatch.plan import HourContext, HourOutcome, Plan
 from simulator.dispatch.policy import (
@@ -21,7 +21,7 @@ from simulator.dispatch.policy import (
 )
 
 __all__ = [
-    "DispatchPolicy", "HourContext", "HourOutcome", "MeritOrderPolicy", "Plan", "PolicySetup",
-    "RankedPolicy", "allocate", "merit_order", "plan_hour", "policy_factory", "register_policy",
-    "registered_policies", "split_plant_heat",
+    "Boost", "DispatchPolicy", "HourContext", "HourOutcome", "MeritOrderPolicy", "Plan",
+    "PolicySetup", "RankedPolicy", "allocate", "merit_order", "plan_hour", "policy_factory",
+    "register_policy", "registered_policies", "split_plant_heat",
 ]

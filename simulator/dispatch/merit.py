@@ -8,6 +8,8 @@ units dearer than their value and charge from units cheaper than it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from simulator.dispatch.plan import Plan
@@ -28,24 +30,120 @@ def merit_order(marginal: np.ndarray, order_by: str, must_run: np.ndarray | None
     return np.lexsort((np.arange(len(marginal)), key, first))
 
 
+@dataclass(frozen=True)
+class Boost:
+    """Heat pumps above their outlet limit this hour and the units that boost them.
+
+    ``ratio[i]`` is the booster heat per MW of heat pump ``i``'s own heat (0: no boost needed),
+    ``booster[i]`` the producer that gives it (-1: none).
+    """
+
+    ratio: np.ndarray
+    booster: np.ndarray
+
+
+def _boosted_take(i: int, remaining: float, room: np.ndarray, heat: np.ndarray,
+                  min_mw: np.ndarray, boost: Boost) -> tuple[float, float]:
+    """(own heat of boosted heat pump ``i``, heat its booster adds) in MW.
+
+    Limited by the heat pump's room, what is left and the booster's room. A booster that would
+    run below its minimum load runs at it (its extra heat counts against what is left); when
+    that does not fit either, the heat pump stays off.
+    """
+    r, b = float(boost.ratio[i]), int(boost.booster[i])
+    x = min(room[i], remaining / (1.0 + r), room[b] / r)
+    if x <= 0.0 or heat[i] + x < min_mw[i]:
+        return 0.0, 0.0
+    top_up = max(min_mw[b] - heat[b] - x * r, 0.0)
+    if top_up > 0.0:  # the booster at its minimum: less room for the heat pump itself
+        x = min(x, (remaining - top_up) / (1.0 + r), (room[b] - top_up) / r)
+        top_up = max(min_mw[b] - heat[b] - x * r, 0.0)
+        if x <= 0.0 or heat[i] + x < min_mw[i] or x * (1.0 + r) + top_up > remaining + 1e-9:
+            return 0.0, 0.0
+    return x, x * r + top_up
+
+
 def allocate(target_mw: float, capacity_mw: np.ndarray, order: np.ndarray,
-             min_mw: np.ndarray | None = None) -> np.ndarray:
+             min_mw: np.ndarray | None = None, boost: Boost | None = None) -> np.ndarray:
     """Fill ``target_mw`` into units in ``order``, each up to ``capacity_mw`` (MW).
 
-    A unit whose minimum load ``min_mw`` exceeds what is left is skipped. Returns the heat of
-    each unit (MW); its sum is at most ``min(target_mw, sum(capacity_mw))``.
+    A unit whose minimum load ``min_mw`` exceeds what it would run at is skipped. A heat pump
+    that needs a booster (``boost``) runs with it: its booster gives ``ratio`` MW per MW of the
+    heat pump's heat from its own room (and its own turn fills what room is left). Returns the
+    heat of each unit (MW); its sum is at most ``min(target_mw, sum(capacity_mw))``.
     """
     capacity_mw = np.asarray(capacity_mw, dtype=float)
     min_mw = np.zeros_like(capacity_mw) if min_mw is None else np.asarray(min_mw, dtype=float)
     heat_mw = np.zeros_like(capacity_mw)
+    room = capacity_mw.copy()
     remaining = max(float(target_mw), 0.0)
     for i in order:
-        take = min(capacity_mw[i], remaining)
-        if take <= 0.0 or take < min_mw[i]:
+        if boost is not None and boost.ratio[i] > 0.0 and boost.booster[i] >= 0:
+            x, extra = _boosted_take(i, remaining, room, heat_mw, min_mw, boost)
+            b = boost.booster[i]
+            heat_mw[i] += x
+            heat_mw[b] += extra
+            room[i] -= x
+            room[b] -= extra
+            remaining -= x + extra
             continue
-        heat_mw[i] = take
+        take = min(room[i], remaining)
+        if take <= 0.0 or heat_mw[i] + take < min_mw[i]:
+            continue
+        heat_mw[i] += take
+        room[i] -= take
         remaining -= take
+    if remaining > 1e-9:
+        remaining = _commit_at_minimum(remaining, heat_mw, room, order, min_mw, boost)
     return heat_mw
+
+
+def _floors(heat: np.ndarray, min_mw: np.ndarray, boost: Boost | None) -> np.ndarray:
+    """Heat each running unit cannot give up (MW): its minimum load; all of it for a boosted
+    heat pump (its booster's share is tied to it); the boost it carries for a booster."""
+    floor = np.where(heat > 0.0, min_mw, 0.0)
+    if boost is not None:
+        hp = _boosted(boost) & (heat > 0.0)
+        floor[hp] = heat[hp]
+        carried = np.bincount(boost.booster[hp], weights=heat[hp] * boost.ratio[hp],
+                              minlength=len(heat))
+        floor = np.maximum(floor, carried)
+    return floor
+
+
+def _boosted(boost: Boost | None) -> np.ndarray | bool:
+    """Heat pumps that need their booster this hour."""
+    if boost is None:
+        return False
+    return (boost.ratio > 0) & np.isfinite(boost.ratio) & (boost.booster >= 0)
+
+
+def _commit_at_minimum(remaining: float, heat: np.ndarray, room: np.ndarray,
+                       order: np.ndarray, min_mw: np.ndarray, boost: Boost | None) -> float:
+    """Cover a residual that every idle unit's minimum load exceeds: start the idle unit with
+    the smallest minimum load (the least displacement; merit order breaks ties) at its minimum
+    and take the excess back from running units, last in merit order first, down to what they
+    cannot give up (:func:`_floors`). Returns what is still uncovered (MW)."""
+    floor = _floors(heat, min_mw, boost)
+    boosted = np.broadcast_to(_boosted(boost), heat.shape)
+    idle = [i for i in order
+            if heat[i] == 0.0 and not boosted[i] and room[i] >= min_mw[i] > remaining]
+    for i in sorted(idle, key=lambda k: min_mw[k]):
+        excess = min_mw[i] - remaining
+        flexible = [j for j in order[::-1] if heat[j] > floor[j] and j != i]
+        if sum(heat[j] - floor[j] for j in flexible) < excess:
+            continue
+        for j in flexible:
+            cut = min(heat[j] - floor[j], excess)
+            heat[j] -= cut
+            room[j] += cut
+            excess -= cut
+            if excess <= 0.0:
+                break
+        heat[i] = min_mw[i]
+        room[i] -= min_mw[i]
+        return 0.0
+    return remaining
 
 
 def marginal_value(heat_mw: np.ndarray, marginal: np.ndarray) -> float:
@@ -73,7 +171,7 @@ def storage_value(marginal_series: np.ndarray, window_h: int) -> np.ndarray:
 def storage_action(
     value: float, spread: float, demand_mw: float, capacity_mw: np.ndarray,
     marginal: np.ndarray, order: np.ndarray, charge_max_mw: float, discharge_max_mw: float,
-    can_charge: np.ndarray | None = None,
+    can_charge: np.ndarray | None = None, boost: Boost | None = None,
 ) -> float:
     """Net heat of a store this hour (MW, + discharge, - charge).
 
@@ -85,7 +183,7 @@ def storage_action(
     if not np.isfinite(value):
         return 0.0
     high, low = value + spread * abs(value), value - spread * abs(value)
-    base = allocate(demand_mw, capacity_mw, order)
+    base = allocate(demand_mw, capacity_mw, order, boost=boost)
     dear = float(base[np.asarray(marginal) > high].sum())
     if dear > 0.0:
         return min(dear, discharge_max_mw)
@@ -106,6 +204,7 @@ def plan_hour(
     min_mw: np.ndarray | None = None,
     store_heat_mw: np.ndarray | None = None,
     store_plant: np.ndarray | None = None,
+    boost: Boost | None = None,
 ) -> Plan:
     """Plan one hour: cover demand plus the expected loss with the stores' net heat and units.
 
@@ -118,6 +217,7 @@ def plan_hour(
         n_plants: number of plants, slack first.
         min_mw: minimum load of each producer when running (MW).
         store_heat_mw, store_plant: net heat (+ discharge, - charge) and plant of each store.
+        boost: heat pumps above their outlet limit and their boosters.
     """
     stores = np.zeros(0) if store_heat_mw is None else np.asarray(store_heat_mw, dtype=float)
     store_plant = np.zeros(0, dtype=int) if store_plant is None else np.asarray(store_plant)
@@ -127,7 +227,7 @@ def plan_hour(
     if demand_mw > 0 and capacity_total < target:
         served = max(0.0, (capacity_total - loss_guess_mw) / demand_mw)
         target = max(capacity_total, 0.0)
-    heat = allocate(target - stores.sum(), capacity_mw, order, min_mw)
+    heat = allocate(target - stores.sum(), capacity_mw, order, min_mw, boost)
     per_plant = np.bincount(unit_plant, weights=heat, minlength=n_plants) + np.bincount(
         store_plant, weights=stores, minlength=n_plants)
     fixed = np.maximum(per_plant[1:], 0.0)
@@ -144,13 +244,22 @@ def split_plant_heat(
     order: np.ndarray,
     unit_plant: np.ndarray,
     min_mw: np.ndarray | None = None,
+    boost: Boost | None = None,
+    planned_mw: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Share each plant's producer heat (after its stores) among its units in merit order.
+    """Share each plant's producer heat (after its stores) among its units.
 
-    Returns (heat per unit in MW, overflow per plant in MW). Heat a plant delivered beyond the
-    capacity of its units is overflow: it is put on that plant's last unit in merit order so
-    the books still balance, and the caller decides whether it is acceptable.
+    Without ``planned_mw``, in merit order as :func:`allocate` does. With the plan the heat was
+    solved for, the plan stands and each plant's deviation from it goes to its running units,
+    marginal (last in merit order) first, within their capacity and above their minimum load;
+    more heat then starts idle units, less stops units last in merit order (a plant's heat is
+    what the network takes; its operator follows it). Returns (heat per unit in MW, overflow per
+    plant in MW): heat beyond what the plant's units can make, put on its last running unit
+    (the last unit if none runs) so the books still balance; the caller decides whether it is
+    acceptable.
     """
+    capacity_mw = np.asarray(capacity_mw, dtype=float)
+    min_mw = np.zeros_like(capacity_mw) if min_mw is None else np.asarray(min_mw, dtype=float)
     heat = np.zeros(len(capacity_mw))
     overflow = np.zeros(len(plant_heat_mw))
     for p, q_mw in enumerate(plant_heat_mw):
@@ -158,22 +267,62 @@ def split_plant_heat(
         if len(at_plant) == 0:
             overflow[p] = max(q_mw, 0.0)
             continue
-        share = allocate(q_mw, capacity_mw, at_plant, min_mw)
+        if planned_mw is None:
+            share = allocate(q_mw, capacity_mw, at_plant, min_mw, boost)
+        else:
+            share = np.zeros(len(capacity_mw))
+            share[at_plant] = planned_mw[at_plant]
+            _follow(share, q_mw - share.sum(), capacity_mw, at_plant, min_mw, boost)
         overflow[p] = max(q_mw - share.sum(), 0.0)
-        share[at_plant[-1]] += overflow[p]
+        running = at_plant[share[at_plant] > 0.0]
+        share[running[-1] if len(running) else at_plant[-1]] += overflow[p]
         heat += share
     return heat, overflow
+
+
+def _follow(heat: np.ndarray, deviation_mw: float, capacity_mw: np.ndarray,
+            at_plant: np.ndarray, min_mw: np.ndarray, boost: Boost | None) -> None:
+    """Move a plant's units (in place) by ``deviation_mw`` from their planned heat."""
+    floor = _floors(heat, min_mw, boost)
+    boosted = np.broadcast_to(_boosted(boost), heat.shape)
+    left = deviation_mw
+    for j in at_plant[::-1]:  # marginal unit first
+        if left == 0.0 or heat[j] <= 0.0 or boosted[j]:
+            continue
+        step = (min(left, capacity_mw[j] - heat[j]) if left > 0
+                else max(left, floor[j] - heat[j]))
+        heat[j] += step
+        left -= step
+    if left > 0.0:  # start idle units, first in merit order first
+        for j in at_plant:
+            if heat[j] == 0.0 and not boosted[j] and min_mw[j] <= left and capacity_mw[j] > 0:
+                heat[j] = min(left, capacity_mw[j])
+                left -= heat[j]
+        if left > 1e-9:  # too little for any idle unit's minimum: start one, make room
+            _commit_at_minimum(left, heat, capacity_mw - heat, at_plant, min_mw, boost)
+    elif left < 0.0:  # stop units, last in merit order first, while that is not too much
+        for j in at_plant[::-1]:
+            carries = floor[j] > min_mw[j]  # a booster still lifting a running heat pump
+            if 0.0 < heat[j] <= -left and not boosted[j] and not carries:
+                left += heat[j]
+                heat[j] = 0.0
+        if left < 0.0:  # what is left comes off the last running unit, minimum or not
+            running = [j for j in at_plant[::-1] if heat[j] > 0.0]
+            if running:
+                heat[running[0]] = max(heat[running[0]] + left, 0.0)
 
 
 def marginal_values(
     tables: UnitTables, order_by: str, t_sink_k: float, t_source_k: np.ndarray,
     grid_g_per_kwh: float, el_eur_per_mwh: float, availability: np.ndarray,
+    source_max_mw: np.ndarray | None = None, boost: Boost | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(marginal value per MW h of heat, available capacity in MW) of each producer.
 
     The value is CO2 (t) for ``co2``, cost (EUR) for ``cost``, and the CO2 value for
     ``listed`` (which ignores it). A unit that cannot run at these temperatures (air source too
-    cold, waste heat too cool) has no capacity.
+    cold, waste heat too cool) has no capacity. A heat pump that needs a booster (``boost``) is
+    valued with it: (own value + ratio x booster's value) / (1 + ratio) per MW h delivered.
     """
     fuel, el, _ = per_heat(tables, t_sink_k, t_source_k)
     if order_by == "cost":
@@ -181,4 +330,11 @@ def marginal_values(
     else:
         value = (fuel * tables.fuel_t_per_mwh * tables.chp_heat_share
                  + np.maximum(el, 0.0) * float(grid_t_per_mwh(grid_g_per_kwh)))
-    return value, capacity_mw(tables, t_sink_k, t_source_k, availability)
+    if boost is not None:
+        paired = (boost.ratio > 0) & np.isfinite(boost.ratio) & (boost.booster >= 0)
+        r = np.where(paired, boost.ratio, 0.0)
+        value = np.where(paired, (value + r * value[np.maximum(boost.booster, 0)]) / (1 + r),
+                         value)
+    capacity = capacity_mw(tables, t_sink_k, t_source_k, availability, source_max_mw,
+                           None if boost is None else boost.ratio)
+    return value, capacity

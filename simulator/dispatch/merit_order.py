@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.dispatch.merit import (
+    Boost,
     allocate,
     marginal_value,
     marginal_values,
@@ -21,6 +22,7 @@ from simulator.dispatch.merit import (
 )
 from simulator.dispatch.plan import HourContext
 from simulator.dispatch.policy import PolicySetup, RankedPolicy, register_policy
+from simulator.supply.physics import boost_ratio
 
 
 @register_policy("merit_order")
@@ -32,28 +34,33 @@ class MeritOrderPolicy(RankedPolicy):
         self._marginal = np.zeros(len(setup.tables.units))
         self._value = self._storage_values() if len(setup.store_plant) else None
 
-    def _marginals(self, h: int, t_sink_k: float) -> tuple[np.ndarray, np.ndarray]:
+    def _marginals(self, h: int, t_sink_k: float, boost: Boost
+                   ) -> tuple[np.ndarray, np.ndarray]:
         """(marginal value, available capacity in MW) of each producer in hour ``h``."""
         inp = self.inputs
         return marginal_values(
             self.tables, self.settings.order_by, t_sink_k, inp.unit_t_source_k[h],
             float(inp.grid_intensity_g_per_kwh[h]), float(inp.electricity_eur_per_mwh[h]),
-            inp.unit_availability[h],
+            inp.unit_availability[h], inp.unit_source_max_mw[h], boost,
         )
 
     def _storage_values(self) -> np.ndarray:
-        """Value of stored heat each hour from a network-free dispatch of the whole period."""
-        inp = self.inputs
+        """Value of stored heat each hour from a network-free dispatch of the whole period
+        (supply at its set point, every plant's inlet at the return temperature)."""
+        inp, tables = self.inputs, self.tables
         series = np.empty(len(inp.time))
         for h in range(len(inp.time)):
-            marginal, capacity = self._marginals(h, float(inp.t_supply_k[h]))
-            order = merit_order(marginal, self.settings.order_by, self.tables.must_run)
-            heat = allocate(float(inp.demand_mw[h].sum()), capacity, order)
+            boost = Boost(boost_ratio(inp.t_supply_k[h], inp.t_return_k,
+                                      tables.t_outlet_max_k), tables.booster)
+            marginal, capacity = self._marginals(h, float(inp.t_supply_k[h]), boost)
+            order = merit_order(marginal, self.settings.order_by, tables.must_run)
+            heat = allocate(float(inp.demand_mw[h].sum()), capacity, order, boost=boost)
             series[h] = marginal_value(heat, marginal)
         return storage_value(series, self.settings.storage_window_h)
 
     def rank(self, hour: HourContext) -> np.ndarray:
-        self._marginal, _ = self._marginals(hour.hour, float(self.inputs.t_supply_k[hour.hour]))
+        self._marginal, _ = self._marginals(hour.hour, float(self.inputs.t_supply_k[hour.hour]),
+                                            self.boost(hour))
         return merit_order(self._marginal, self.settings.order_by, self.tables.must_run)
 
     def store_heat(self, hour: HourContext) -> np.ndarray:
@@ -70,5 +77,5 @@ class MeritOrderPolicy(RankedPolicy):
                 float(self._value[hour.hour]), self.settings.storage_spread,
                 hour.demand_mw + hour.loss_mw - out[:k].sum(), hour.capacity_mw,
                 self._marginal, self.order, charge_max, discharge_max,
-                self.tables.plant == plant)
+                self.tables.plant == plant, self.boost(hour))
         return out

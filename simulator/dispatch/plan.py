@@ -26,6 +26,9 @@ class HourContext:
     store_discharge_max_mw: np.ndarray  # heat each store can give this hour (MW)
     demand_mw: float  # total consumer demand (MW)
     loss_mw: float  # expected network heat loss (MW): the last solved hour's
+    #: booster heat per MW of each producer's own heat (1): > 0 for a heat pump whose outlet
+    #: limit is below the supply temperature, inf when it cannot help at all, else 0
+    boost_ratio: np.ndarray
 
 
 @dataclass(frozen=True)

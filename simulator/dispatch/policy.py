@@ -5,8 +5,9 @@ The coupled step (:mod:`simulator.coupling.step`) calls a policy in this order e
 1. ``begin(hour)`` with the hour's :class:`~simulator.dispatch.plan.HourContext`;
 2. ``plan(served_mw, loss_mw)`` -> :class:`~simulator.dispatch.plan.Plan`, once per heat solve
    (again with less ``served_mw`` when the network delivered more than the units can make);
-3. ``split(plant_heat_mw)`` -> heat per producer and overflow per plant (MW): how each plant's
-   solved heat is shared among its units;
+3. ``split(plant_heat_mw, solved)`` -> heat per producer and overflow per plant (MW): how each
+   plant's solved heat is shared among its units (``solved``: the hour's context at the
+   temperatures the network solved, which set heat-pump capacities and booster shares);
 4. ``curtail(hour)`` when the grid curtailed electric units: the context holds the reduced
    capacity, and ``plan`` is asked again;
 5. ``hear(outcome)`` once the hour is booked (:class:`~simulator.dispatch.plan.HourOutcome`).
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.config import ConfigError, Dispatch
-from simulator.dispatch.merit import plan_hour, split_plant_heat
+from simulator.dispatch.merit import Boost, plan_hour, split_plant_heat
 from simulator.dispatch.plan import HourContext, HourOutcome, Plan
 from simulator.inputs import HourlyInputs
 from simulator.supply.books import UnitTables
@@ -61,8 +62,10 @@ class DispatchPolicy(ABC):
         """Plan a heat solve serving ``served_mw`` of demand with ``loss_mw`` expected loss."""
 
     @abstractmethod
-    def split(self, plant_heat_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(heat per producer, overflow per plant) of the plants' solved producer heat (MW)."""
+    def split(self, plant_heat_mw: np.ndarray, solved: HourContext
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """(heat per producer, overflow per plant) of the plants' solved producer heat (MW);
+        ``solved`` holds capacities and booster shares at the solved temperatures."""
 
     def curtail(self, hour: HourContext) -> None:
         """The grid curtailed units: ``hour.capacity_mw`` is what is left. Default: re-begin."""
@@ -86,6 +89,7 @@ class RankedPolicy(DispatchPolicy):
         self._hour: HourContext | None = None
         self._order = np.zeros(0, dtype=int)
         self._store_mw = np.zeros(len(setup.store_plant))
+        self._planned: np.ndarray | None = None
 
     @abstractmethod
     def rank(self, hour: HourContext) -> np.ndarray:
@@ -116,14 +120,23 @@ class RankedPolicy(DispatchPolicy):
         """This hour's ranking (producer indices)."""
         return self._order
 
-    def plan(self, served_mw: float, loss_mw: float) -> Plan:
-        return plan_hour(served_mw, loss_mw, self.hour.capacity_mw, self._order,
-                         self.tables.plant, self.setup.n_plants, self.min_mw, self._store_mw,
-                         self.setup.store_plant)
+    def boost(self, hour: HourContext) -> Boost:
+        """The hour's heat pumps above their outlet limit, with their boosters."""
+        return Boost(hour.boost_ratio, self.tables.booster)
 
-    def split(self, plant_heat_mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return split_plant_heat(plant_heat_mw, self.hour.capacity_mw, self._order,
-                                self.tables.plant, self.min_mw)
+    def plan(self, served_mw: float, loss_mw: float) -> Plan:
+        plan = plan_hour(served_mw, loss_mw, self.hour.capacity_mw, self._order,
+                         self.tables.plant, self.setup.n_plants, self.min_mw, self._store_mw,
+                         self.setup.store_plant, self.boost(self.hour))
+        self._planned = plan.unit_heat_mw
+        return plan
+
+    def split(self, plant_heat_mw: np.ndarray, solved: HourContext
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Each plant's solved heat on its units: the plan, followed by the marginal units."""
+        return split_plant_heat(plant_heat_mw, solved.capacity_mw, self._order,
+                                self.tables.plant, self.min_mw, self.boost(solved),
+                                self._planned)
 
 
 PolicyFactory = Callable[[PolicySetup], DispatchPolicy]

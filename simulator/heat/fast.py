@@ -116,10 +116,12 @@ class FastHeat:
 
     def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float,
                      t_ground_k: float, fixed_mdot: np.ndarray, fixed_active: np.ndarray,
-                     max_iter: int) -> None:
+                     max_iter: int, plift_bar: float, p_flow_bar: float) -> None:
         """Write the hour's input cells into the pit (and the solver options)."""
         net, lay = self._net, self.layout
         branch = net["_pit"]["branch"]
+        branch[lay.slack, IdxBranch.PL] = plift_bar
+        net["_pit"]["node"][lay.b_to[lay.slack], IdxNode.PINIT] = p_flow_bar
         hc = net["_pit"]["components"]["heat_consumer"]
         branch[lay.pipe, IdxBranch.TEXT] = t_ground_k
         branch[lay.other_branches, IdxBranch.TEXT] = t_ground_k  # = ambient_temperature

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandapipes
 import pandas as pd
+from pandapipes.component_models.component_toolbox import p_correction_height_air
 
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, read_result_tables
@@ -89,6 +90,7 @@ class HeatNetwork:
                 f"exactly one in-service circ_pump_pressure (the slack plant) is needed, "
                 f"found {len(slack)}"
             )
+            return problems
         if "circ_pump_mass" not in net:
             net["circ_pump_mass"] = pd.DataFrame(
                 columns=["name", "return_junction", "flow_junction", "p_flow_bar",
@@ -100,6 +102,12 @@ class HeatNetwork:
         net.heat_consumer["controlled_mdot_kg_per_s"] = np.nan
         net.heat_consumer["deltat_k"] = np.nan
         self._design_q_w = net.heat_consumer["qext_w"].to_numpy(dtype=float, copy=True)
+        self._slack_row = net.circ_pump_pressure.index[net.circ_pump_pressure["in_service"]][0]
+        self.base_plift_bar = float(net.circ_pump_pressure.at[self._slack_row, "plift_bar"])
+        #: the return (suction) pressure the pressure-holding plant keeps (bar, gauge)
+        self.hold_p_bar = float(net.circ_pump_pressure.at[self._slack_row, "p_flow_bar"]
+                                ) - self.base_plift_bar
+        self._pipe_area_m2 = np.pi * (net.pipe["inner_diameter_mm"].to_numpy(float) / 2e3) ** 2
         self._fixed_in_service = net.circ_pump_mass["in_service"].to_numpy(dtype=bool, copy=True)
         return problems
 
@@ -151,6 +159,17 @@ class HeatNetwork:
                 "consumer", [junctions[j] for j in net.heat_consumer["from_junction"]]
             ),
         }
+
+    @property
+    def junction_p_amb_bar(self) -> np.ndarray:
+        """Ambient pressure at each junction's height (bar): gauge + this = absolute."""
+        return np.asarray(p_correction_height_air(
+            self._net.junction["height_m"].to_numpy(dtype=float)), dtype=float)
+
+    @property
+    def pipe_inner_diameter_m(self) -> np.ndarray:
+        """Inner diameter of each pipe (m)."""
+        return self._net.pipe["inner_diameter_mm"].to_numpy(dtype=float) * 1e-3
 
     @property
     def consumer_design_w(self) -> np.ndarray:
@@ -278,7 +297,12 @@ class HeatNetwork:
         t_in_k = np.where(np.isnan(self._fixed_t_in_k), inputs.t_return_k, self._fixed_t_in_k)
         cp = self._cp(0.5 * (inputs.t_supply_k + t_in_k))
         mdot = q_fixed / (cp * np.maximum(inputs.t_supply_k - t_in_k, 1.0))
+        plift = (self.base_plift_bar if np.isnan(inputs.slack_plift_bar)
+                 else float(inputs.slack_plift_bar))
+        hold = (self.hold_p_bar if np.isnan(inputs.slack_hold_p_bar)
+                else float(inputs.slack_hold_p_bar))
         return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float),
+                "plift_bar": plift, "p_flow_bar": hold + plift,
                 "t_return_k": inputs.t_return_k, "t_supply_k": inputs.t_supply_k,
                 "t_ground_k": inputs.t_ground_k, "fixed_mdot": np.maximum(mdot, 0.0),
                 "fixed_active": self._fixed_in_service & (q_fixed > 0.0),
@@ -348,6 +372,8 @@ class HeatNetwork:
             junction_t_k=raw["junction_t_k"],
             junction_p_bar=raw["junction_p_bar"],
             pipe_mdot_kg_per_s=mdot,
+            pipe_v_m_per_s=mdot / (self.density_kg_per_m3(0.5 * (t_in + t_out))
+                                   * self._pipe_area_m2),
             pipe_loss_w=np.nan_to_num(loss),
             # fixed plants out of service have NaN results: they fed nothing
             plant_q_w=np.nan_to_num(raw["plant_q_w"], nan=0.0),

@@ -156,6 +156,9 @@ def apply_to_tables(net: pandapipes.pandapipesNet, write: dict) -> None:
     net.heat_consumer["qext_w"] = write["q_w"]
     net.heat_consumer["treturn_k"] = write["t_return_k"]
     net.circ_pump_pressure["t_flow_k"] = write["t_supply_k"]
+    slack = net.circ_pump_pressure.index[net.circ_pump_pressure["in_service"]]
+    net.circ_pump_pressure.loc[slack, "plift_bar"] = write["plift_bar"]
+    net.circ_pump_pressure.loc[slack, "p_flow_bar"] = write["p_flow_bar"]
     net.pipe["text_k"] = write["t_ground_k"]
     if "circ_pump_mass" in net and len(net.circ_pump_mass):
         net.circ_pump_mass["t_flow_k"] = write["t_supply_k"]

@@ -16,6 +16,11 @@ class HeatInputs:
     t_return_k: float  # return temperature leaving every consumer (K)
     t_ground_k: float  # soil temperature around the pipes (K)
     fixed_plant_q_w: np.ndarray  # heat of each fixed-flow plant (W), in ``fixed_plant_names`` order
+    #: pressure lift of the pressure-holding plant (bar); NaN keeps the network file's. The
+    #: plant holds its return (suction) pressure, so the flow-side pressure rises with the lift.
+    slack_plift_bar: float = float("nan")
+    #: return (suction) pressure the pressure-holding plant keeps (bar, gauge); NaN: the file's
+    slack_hold_p_bar: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class HeatState:
     junction_t_k: np.ndarray
     junction_p_bar: np.ndarray
     pipe_mdot_kg_per_s: np.ndarray
+    pipe_v_m_per_s: np.ndarray  # mean flow velocity, signed like the mass flow (m/s)
     pipe_loss_w: np.ndarray  # heat lost to the ground per pipe (W)
     plant_q_w: np.ndarray  # heat fed in per plant, slack first (W)
     plant_mdot_kg_per_s: np.ndarray

@@ -43,6 +43,8 @@ class HourlyInputs:
     electricity_eur_per_mwh: np.ndarray  # electricity price (EUR per MW h)
     unit_t_source_k: np.ndarray  # (hours, units) heat-source temperature (K), NaN if none
     unit_availability: np.ndarray  # (hours, units) share of capacity available (1)
+    unit_source_max_mw: np.ndarray  # (hours, units) heat a heat pump's source gives (MW), inf
+
     filled_values: int  # NaNs filled by interpolation in the input files
 
 
@@ -119,11 +121,17 @@ def build_inputs(
     day = pd.DatetimeIndex(period.time).dayofyear.to_numpy()
     producers = [u for u in scenario.units if not isinstance(u, StorageUnit)]
     availability = np.ones((period.hours, len(producers)))
+    source_max = np.full((period.hours, len(producers)), np.inf)
     filled_units = 0
     for j, unit in enumerate(producers):
         availability[:, j], filled = _hourly_value(unit.availability, times,
                                                    f"units.{unit.name}.availability")
         filled_units += filled
+        limit = getattr(unit, "source_max_mw", None)
+        if limit is not None:
+            source_max[:, j], filled = _hourly_value(limit, times,
+                                                     f"units.{unit.name}.source_max_mw")
+            filled_units += filled
     t_source_c = np.column_stack(
         [source_temperature_c(u, t_air_c, day) for u in producers]
     ) if producers else np.zeros((period.hours, 0))
@@ -140,6 +148,7 @@ def build_inputs(
         electricity_eur_per_mwh=price,
         unit_t_source_k=t_source_c + C_TO_K,
         unit_availability=np.clip(availability, 0.0, 1.0),
+        unit_source_max_mw=np.maximum(source_max, 0.0),
         filled_values=filled + filled_profiles + filled_grid + filled_load + filled_price
         + filled_units,
     )

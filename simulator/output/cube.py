@@ -27,7 +27,8 @@ __all__ = [
     "write_cube",
 ]
 
-ELEMENT_DIMS: tuple[str, ...] = ("unit", "consumer", "junction", "pipe", "bus", "line", "trafo")
+ELEMENT_DIMS: tuple[str, ...] = ("unit", "plant", "consumer", "junction", "pipe", "bus", "line",
+                                 "trafo")
 CONVENTIONS = "CF-1.11"
 _HOUR = np.timedelta64(1, "h")
 
@@ -36,19 +37,43 @@ _HOUR = np.timedelta64(1, "h")
 class Variable:
     """One result variable: ``dims`` is ``("time",)`` or ``("time", element)``; UDUNITS ``units``.
 
-    ``flag_meanings`` (CF) marks a 0/1 flag, stored as int8 with NaN written as 0.
+    ``flag_meanings`` (CF) marks a 0/1 flag, stored as int8 with NaN written as 0; ``units``
+    None marks a text variable (an element's name each hour, "" when none).
     """
 
     name: str
     dims: tuple[str, ...]
-    units: str
+    units: str | None
     long_name: str
     standard_name: str | None = None
     flag_meanings: str | None = None
 
+    @property
+    def is_text(self) -> bool:
+        return self.units is None
 
-def _v(name: str, dim: str | None, units: str, long_name: str, **kw: str) -> Variable:
+
+def _v(name: str, dim: str | None, units: str | None, long_name: str, **kw: str) -> Variable:
     return Variable(name, ("time",) if dim is None else ("time", dim), units, long_name, **kw)
+
+
+_LIMITS = {"dp": ("bar", "substation differential pressure above min_dp_bar", "substation"),
+           "p_max": ("bar", "pressure below max_p_bar (pressure class)", "junction"),
+           "p_min": ("bar", "pressure above max(min_p_bar, saturation + margin)", "junction"),
+           "t_supply": ("K", "substation supply temperature above min_supply_c", "substation"),
+           "velocity": ("m s-1", "pipe flow velocity below max_velocity_m_per_s", "pipe")}
+
+
+def _limit_variables() -> tuple[Variable, ...]:
+    out: list[Variable] = []
+    for kind, (units, what, element) in _LIMITS.items():
+        out += [
+            _v(f"op_{kind}_ok", None, "1", f"operating limit held: {what}",
+               flag_meanings="violated held"),
+            _v(f"op_{kind}_margin", None, units, f"worst margin (negative: violated): {what}"),
+            _v(f"op_{kind}_element", None, None, f"{element} with the worst margin: {what}"),
+        ]
+    return tuple(out)
 
 
 _CONV = {"flag_meanings": "not_converged converged"}
@@ -64,13 +89,22 @@ VARIABLES: tuple[Variable, ...] = (
     _v("storage_loss_mwh", "unit", "MW h", "standing heat loss of a store in the hour"),
     _v("unit_available", "unit", "1", "share of the unit's capacity available"),
     _v("unit_curtailed_mw", "unit", "MW", "electricity curtailed for grid limits"),
+    _v("unit_t_out_k", "unit", "K", "heat pump's own outlet temperature (at most its limit)"),
+    _v("unit_boost_mw", "unit", "MW",
+       "heat made to lift heat pumps above their outlet limit (part of unit_heat_mw)"),
+    _v("plant_heat_mw", "plant", "MW", "heat fed into the network by the plant"),
+    _v("plant_plift_bar", "plant", "bar", "pressure lift of the plant's circulation pumps"),
+    _v("plant_t_supply_k", "plant", "K", "supply temperature leaving the plant"),
+    _v("plant_t_return_k", "plant", "K", "return temperature arriving at the plant"),
     _v("consumer_demand_mw", "consumer", "MW", "heat demanded by the consumer"),
     _v("consumer_heat_mw", "consumer", "MW", "heat delivered to the consumer"),
+    _v("consumer_unserved_mw", "consumer", "MW", "heat demanded but not delivered"),
     _v("consumer_t_supply_k", "consumer", "K", "supply temperature arriving at the consumer"),
     _v("consumer_dp_bar", "consumer", "bar", "supply minus return pressure at the consumer"),
     _v("junction_t_k", "junction", "K", "junction temperature"),
     _v("junction_p_bar", "junction", "bar", "junction pressure"),
     _v("pipe_mdot_kg_per_s", "pipe", "kg s-1", "pipe mass flow"),
+    _v("pipe_v_m_per_s", "pipe", "m s-1", "pipe mean flow velocity (signed as the mass flow)"),
     _v("bus_vm_pu", "bus", "1", "bus voltage magnitude (per unit)"),
     _v("line_loading_percent", "line", "percent", "line loading"),
     _v("trafo_loading_percent", "trafo", "percent", "transformer loading"),
@@ -97,6 +131,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("converged", None, "1", "both networks converged and the hour was accepted", **_CONV),
     _v("heat_converged", None, "1", "heat network converged", **_CONV),
     _v("grid_converged", None, "1", "electric grid converged", **_CONV),
+    *_limit_variables(),
+    _v("feasible", None, "1",
+       "every operating limit held and the grid within its limits in a converged hour",
+       flag_meanings="infeasible feasible"),
 )
 _BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 
@@ -124,9 +162,10 @@ class Recorder:
         self._data: dict[str, np.ndarray] = {}
         for var in VARIABLES:
             shape = (t.size, *(len(self.coords[d]) for d in var.dims[1:]))
-            self._data[var.name] = np.full(shape, np.nan, dtype=np.float64)
+            self._data[var.name] = (np.full(shape, "", dtype=object) if var.is_text
+                                    else np.full(shape, np.nan, dtype=np.float64))
 
-    def record(self, i: int, values: Mapping[str, float | np.ndarray]) -> None:
+    def record(self, i: int, values: Mapping[str, float | str | np.ndarray]) -> None:
         """Write hour ``i``; all names and shapes are checked before anything is written."""
         if not 0 <= i < self.time.size:
             raise IndexError(f"hour index {i} outside 0..{self.time.size - 1}")
@@ -134,7 +173,8 @@ class Recorder:
         for name, value in values.items():
             if name not in self._data:
                 raise KeyError(f"unknown result variable {name!r}")
-            row = np.asarray(value, dtype=np.float64)
+            text = _BY_NAME[name].is_text
+            row = np.asarray(value, dtype=object if text else np.float64)
             expected = self._data[name].shape[1:]
             if row.shape != expected:
                 raise ValueError(f"{name}: expected shape {expected}, got {row.shape}")
@@ -159,6 +199,9 @@ class Recorder:
         data_vars: dict[str, Any] = {}
         for var in VARIABLES:
             values = self._data[var.name]
+            if var.is_text:
+                data_vars[var.name] = (var.dims, values.astype(str), {"long_name": var.long_name})
+                continue
             var_attrs: dict[str, Any] = {"units": var.units, "long_name": var.long_name}
             if var.standard_name:
                 var_attrs["standard_name"] = var.standard_name

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.config import Scenario
+from simulator.config import HeatPumpUnit, Scenario
 from simulator.heat import HeatState
 from simulator.supply.carbon import (
     FUEL_EUR_PER_MWH,
@@ -21,8 +21,8 @@ from simulator.supply.carbon import (
     fuel_t_per_mwh,
     grid_t_per_mwh,
 )
-from simulator.supply.physics import pump_el_mw
-from simulator.supply.units import Chp, SupplyUnit
+from simulator.supply.physics import pump_el_mw, source_limited_heat_mw
+from simulator.supply.units import Chp, HeatPump, SupplyUnit
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class UnitTables:
     fuel_t_per_mwh: np.ndarray  # CO2 factor of the fuel (t per MW h of fuel), 0 if none
     fuel_eur_per_mwh: np.ndarray  # fuel price incl. CO2 cost (EUR per MW h of fuel)
     chp_heat_share: np.ndarray  # share of a CHP's CO2 allocated to heat at rated output (1)
+    booster: np.ndarray  # producer that boosts a heat pump above its outlet limit (-1: none)
+    t_outlet_max_k: np.ndarray  # a heat pump's outlet limit (K); inf for other units
 
     @classmethod
     def build(cls, units: list[SupplyUnit], plants: list[str], scenario: Scenario
@@ -68,26 +70,77 @@ class UnitTables:
                 chp_heat_share(1.0, u.power_to_heat, scenario.carbon.chp_allocation)
                 if isinstance(u, Chp) else 1.0 for u in units
             ]),
+            booster=boosters(units, _named_boosters(scenario)),
+            t_outlet_max_k=np.array([u.t_sink_max_k if isinstance(u, HeatPump) else np.inf
+                                     for u in units]),
         )
 
 
-def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fuel per heat, electricity per heat, COP) of each producer at these temperatures."""
-    t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (len(tables.units),))
-    rows = [(u.fuel_per_heat(ts, tq), u.el_per_heat(ts, tq), u.cop(ts, tq))
-            for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)]
-    out = np.array(rows, dtype=float).reshape(len(rows), 3)
+BOOSTER_KINDS = ("boiler", "electric_boiler", "chp")
+
+
+def _named_boosters(scenario: Scenario) -> dict[str, str]:
+    return {u.name: u.booster for u in scenario.units
+            if isinstance(u, HeatPumpUnit) and u.booster is not None}
+
+
+def boosters(units: list[SupplyUnit], named: dict[str, str]) -> np.ndarray:
+    """Index of each heat pump's booster among ``units`` (-1: none, or not a heat pump).
+
+    A named booster wins; otherwise the first boiler, electric boiler or CHP of the same plant
+    listed after the heat pump, else the first listed before it.
+    """
+    out = np.full(len(units), -1, dtype=int)
+    names = [u.name for u in units]
+    for i, u in enumerate(units):
+        if not isinstance(u, HeatPump):
+            continue
+        if u.name in named:
+            out[i] = names.index(named[u.name])
+            continue
+        same = [j for j, v in enumerate(units) if v.plant == u.plant and v.kind in BOOSTER_KINDS]
+        after = [j for j in same if j > i]
+        out[i] = after[0] if after else (same[0] if same else -1)
+    return out
+
+
+def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray,
+             load: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fuel per heat, electricity per heat, COP) of each producer at these temperatures and
+    loads (share of rating; rated load by default)."""
+    n = len(tables.units)
+    t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (n,))
+    loads = np.ones(n) if load is None else np.asarray(load, dtype=float)
+    rows = [(u.fuel_per_heat(ts, tq, x), u.el_per_heat(ts, tq, x), u.cop(ts, tq))
+            for u, ts, tq, x in zip(tables.units, t_sink, t_source_k, loads, strict=True)]
+    out = np.array(rows, dtype=float).reshape(n, 3)
     return out[:, 0], out[:, 1], out[:, 2]
 
 
-def capacity_mw(tables: UnitTables, t_sink_k: float, t_source_k: np.ndarray,
-                availability: np.ndarray) -> np.ndarray:
-    """Heat each producer can make (MW): its rating times ``availability`` (1), or 0 where it
-    cannot run at these temperatures (air source too cold, waste heat too cool)."""
-    usable = np.array([u.usable(t_sink_k, tq)
-                       for u, tq in zip(tables.units, t_source_k, strict=True)], dtype=bool)
-    return np.where(usable, tables.heat_max_mw * availability, 0.0)
+def capacity_mw(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray,
+                availability: np.ndarray, source_max_mw: np.ndarray | None = None,
+                boost: np.ndarray | None = None) -> np.ndarray:
+    """Heat each producer can make (MW) at these temperatures, times ``availability`` (1).
+
+    0 where a unit cannot run (air source too cold, waste heat too cool); a heat pump is held
+    to its compressor power and to what its source gives (``source_max_mw``, MW), and to 0 when
+    it needs a booster (``boost`` > 0, booster heat per MW of its own) it does not have, or
+    cannot lift above its inlet at all (``boost`` inf).
+    """
+    n = len(tables.units)
+    t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (n,))
+    cap = np.array([u.capacity_mw(ts, tq)
+                    for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)])
+    cap = cap * availability
+    if source_max_mw is not None:
+        cop = np.array([u.cop(ts, tq)
+                        for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)])
+        cap = np.minimum(cap, np.where(np.isfinite(source_max_mw),
+                                       source_limited_heat_mw(source_max_mw, cop), np.inf))
+    if boost is not None:
+        stuck = np.isinf(boost) | ((boost > 0) & (tables.booster < 0))
+        cap = np.where(stuck, 0.0, cap)
+    return cap
 
 
 @dataclass(frozen=True)
@@ -101,6 +154,7 @@ class BookedHour:
     pump_el_mw: np.ndarray
     pump_co2_t: np.ndarray
     chp_power_co2_t: float  # CHP emissions allocated to electricity
+    t_out_k: np.ndarray  # a heat pump's own outlet temperature (K); NaN for other units
 
 
 class Books:
@@ -118,7 +172,9 @@ class Books:
         """Books for producers delivering ``heat_mw`` into the solved ``state``."""
         t = self._t
         t_sink_k = state.plant_t_supply_k[t.plant]
-        fuel_ph, el_ph, cop = per_heat(t, t_sink_k, t_source_k)
+        load = np.divide(heat_mw, t.heat_max_mw, out=np.ones(len(heat_mw)),
+                         where=t.heat_max_mw > 0)
+        fuel_ph, el_ph, cop = per_heat(t, t_sink_k, t_source_k, load)
         # a unit that makes no heat uses nothing, even at a plant out of service this hour
         # (whose sink temperature, and so COP, is NaN)
         running = heat_mw > 0.0
@@ -145,4 +201,6 @@ class Books:
             pump_el_mw=pump_mw,
             pump_co2_t=emissions_t(pump_mw, grid),
             chp_power_co2_t=float(np.sum(direct * (1.0 - share))),
+            t_out_k=np.where(np.isfinite(t.t_outlet_max_k) & running,
+                             np.minimum(t_sink_k, t.t_outlet_max_k), np.nan),
         )

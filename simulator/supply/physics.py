@@ -38,3 +38,29 @@ def pump_el_mw(mdot_kg_per_s: float, plift_bar: float, density_kg_per_m3: float,
     if not np.isfinite(mdot_kg_per_s) or mdot_kg_per_s <= 0.0 or not np.isfinite(plift_bar):
         return 0.0
     return mdot_kg_per_s * max(plift_bar, 0.0) * 1e5 / (density_kg_per_m3 * efficiency) * 1e-6
+
+
+def boost_ratio(t_supply_k: np.ndarray | float, t_in_k: np.ndarray | float,
+                t_outlet_max_k: np.ndarray | float) -> np.ndarray:
+    """Booster heat per MW of a heat pump's own heat (1) when the network needs hotter water.
+
+    A heat pump heats the plant's inlet water (``t_in_k``) up to its outlet limit; a booster in
+    series lifts it from there to the supply temperature. The heat shares follow from the
+    temperatures: booster / heat pump = (T_supply - T_max) / (T_max - T_in). 0 when the supply
+    is within the limit; inf when the limit is not above the inlet (the heat pump cannot help).
+    """
+    t_s, t_in, t_max = np.broadcast_arrays(*(np.asarray(x, dtype=float)
+                                            for x in (t_supply_k, t_in_k, t_outlet_max_k)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(t_max > t_in, (t_s - t_max) / (t_max - t_in), np.inf)
+    return np.where(t_s <= t_max, 0.0, ratio)
+
+
+def source_limited_heat_mw(source_max_mw: np.ndarray | float, cop: np.ndarray | float
+                           ) -> np.ndarray:
+    """Largest heat (MW) a heat pump makes when its source gives at most ``source_max_mw``:
+    the draw from the source is Q (1 - 1/COP)."""
+    cop = np.asarray(cop, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cop > 1.0, np.asarray(source_max_mw, dtype=float) / (1.0 - 1.0 / cop),
+                        np.inf)

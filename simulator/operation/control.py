@@ -1,0 +1,142 @@
+"""The control room's response to an hour the network could not run as planned.
+
+After each solve the :class:`Operator` looks at the critical substation and answers with new
+set points, which the heat solve then runs:
+
+1. **Differential-pressure control** (``dp_control``): the pressure-holding plant keeps its
+   return pressure and sets its lift so that the worst substation that draws heat sits at
+   ``min_dp_bar`` (+ a 0.01 bar dead band), within ``[min_lift_bar, max_lift_bar]``. Flows are
+   set by the substations, so the lift moves every substation's differential pressure one to
+   one and one re-solve settles it.
+2. **Static pressure** (``pressure_hold``): when a junction is below its minimum pressure
+   (``min_p_bar``, or saturation + margin), the plant raises the return pressure it holds by
+   the shortfall (+ 0.01 bar), as far as the highest pressure in the network stays within
+   ``max_p_bar`` (every pressure moves with it).
+3. **Supply-temperature boost** (``supply_boost``): when a drawing substation's supply is below
+   ``min_supply_c``, every plant's set point rises by the shortfall (+ 0.2 K), up to
+   ``max_supply_c``.
+4. **Under-supply**: a substation still below ``min_dp_bar`` at the maximum lift gets the flow
+   its fully open valve passes, ``m sqrt(dp / min_dp)`` (valve law: flow ~ sqrt(dp)), so it
+   takes that share of its demand; the rest is unserved. The share is found by fixed-point
+   iteration (half-steps after the first), re-solving with the reduced demand each time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simulator.config.operation import Operation
+from simulator.constants import C_TO_K
+from simulator.heat import HeatState
+from simulator.operation.limits import drawing, min_pressure_bar
+
+DP_DEAD_BAND_BAR = 0.01
+T_DEAD_BAND_K = 0.2
+#: a set point change smaller than this is no change
+LIFT_STEP_BAR = 0.005
+SERVED_STEP = 1e-3
+
+
+@dataclass(frozen=True)
+class Setpoints:
+    """What the operator sets for one heat solve."""
+
+    plift_bar: float  # lift of the pressure-holding plant (bar)
+    hold_p_bar: float  # return (static) pressure the pressure-holding plant keeps (bar, gauge)
+    t_supply_k: float  # supply temperature of every plant (K)
+    served: np.ndarray  # share of each substation's demand it can draw (1)
+
+
+class Operator:
+    """Sets the pressure-holding plant's lift, the supply temperature and what substations
+    the lift cannot reach still draw."""
+
+    def __init__(self, limits: Operation, base_lift_bar: float, hold_p_bar: float,
+                 n_consumers: int, p_amb_bar: np.ndarray) -> None:
+        c = limits.dp_control
+        self.limits = limits
+        self.base_hold_bar = hold_p_bar
+        self._p_amb_bar = p_amb_bar
+        self.min_lift_bar = c.min_lift_bar if c.min_lift_bar is not None else base_lift_bar
+        ceiling = limits.max_p_bar - hold_p_bar  # the flow side at the pressure class
+        self.max_lift_bar = max(c.max_lift_bar if c.max_lift_bar is not None else ceiling,
+                                self.min_lift_bar)
+        self._n = n_consumers
+
+    def start(self, t_supply_k: float) -> Setpoints:
+        """An hour's first set points: the minimum lift, the file's static pressure, the curve's
+        temperature, every substation served."""
+        return Setpoints(self.min_lift_bar, self.base_hold_bar, t_supply_k, np.ones(self._n))
+
+    def respond(self, sp: Setpoints, state: HeatState, demand_w: np.ndarray
+                ) -> Setpoints | None:
+        """New set points for a solved state, or None when nothing should change;
+        ``demand_w``: what each substation asks for (W)."""
+        on = drawing(state, demand_w)
+        if not on.any():
+            return None
+        lift = self._lift(sp, state, on)
+        new = replace(sp, plift_bar=lift, hold_p_bar=self._hold(sp, state, lift - sp.plift_bar),
+                      t_supply_k=self._supply(sp, state, on))
+        if new.plift_bar >= self.max_lift_bar - LIFT_STEP_BAR:
+            new = replace(new, served=self._served(sp, state, new.plift_bar - sp.plift_bar))
+        changed = (abs(new.plift_bar - sp.plift_bar) > LIFT_STEP_BAR
+                   or abs(new.hold_p_bar - sp.hold_p_bar) > LIFT_STEP_BAR
+                   or abs(new.t_supply_k - sp.t_supply_k) > 0.01
+                   or np.max(np.abs(new.served - sp.served)) > SERVED_STEP)
+        return new if changed else None
+
+    def _hold(self, sp: Setpoints, state: HeatState, lift_step_bar: float) -> float:
+        """Static pressure that lifts the lowest junction to its minimum, within the class.
+
+        ``lift_step_bar``: the lift change of the same response, which raises the flow side
+        (and so the highest pressure) by as much.
+        """
+        hold = self.limits.pressure_hold
+        p = state.junction_p_bar
+        if not hold.enabled or not np.any(np.isfinite(p)):
+            return sp.hold_p_bar
+        short = float(np.nanmax(min_pressure_bar(state, self.limits, self._p_amb_bar) - p))
+        room = self.limits.max_p_bar - float(np.nanmax(p)) - max(lift_step_bar, 0.0)
+        ceiling = hold.max_hold_bar if hold.max_hold_bar is not None else np.inf
+        if short <= 0.0:
+            return sp.hold_p_bar
+        return float(min(sp.hold_p_bar + min(short + DP_DEAD_BAND_BAR, max(room, 0.0)),
+                         max(ceiling, sp.hold_p_bar)))
+
+    def _lift(self, sp: Setpoints, state: HeatState, on: np.ndarray) -> float:
+        if not self.limits.dp_control.enabled:
+            return sp.plift_bar
+        worst = float(np.min(state.consumer_dp_bar[on]))
+        want = sp.plift_bar + self.limits.min_dp_bar + DP_DEAD_BAND_BAR - worst
+        if worst >= self.limits.min_dp_bar and want < sp.plift_bar:
+            want = max(want, self.min_lift_bar)  # ease off, never below the minimum lift
+        return float(np.clip(want, self.min_lift_bar, self.max_lift_bar))
+
+    def _supply(self, sp: Setpoints, state: HeatState, on: np.ndarray) -> float:
+        boost = self.limits.supply_boost
+        flowing = on & (state.consumer_q_w > 0.0)
+        if not flowing.any():
+            return sp.t_supply_k
+        coldest = float(np.min(state.consumer_t_supply_k[flowing]))
+        need = self.limits.min_supply_c + C_TO_K - coldest
+        if not boost.enabled or need <= 0.0:
+            return sp.t_supply_k
+        return min(sp.t_supply_k + need + T_DEAD_BAND_K, boost.max_supply_c + C_TO_K)
+
+    def _served(self, sp: Setpoints, state: HeatState, lift_step_bar: float) -> np.ndarray:
+        """Share of demand each substation's fully open valve passes at the maximum lift.
+
+        ``lift_step_bar``: how much the lift rises with these set points (moves every
+        substation's differential pressure by as much).
+        """
+        dp = np.nan_to_num(state.consumer_dp_bar, nan=self.limits.min_dp_bar) + lift_step_bar
+        valve = np.clip(np.sqrt(np.clip(dp, 0.0, None) / max(self.limits.min_dp_bar, 1e-9)),
+                        0.0, 1.0)
+        # first cut: the valve law at the current differential pressure; after that half
+        # steps towards it, since a smaller flow raises the differential pressure again
+        target = valve if sp.served.min() >= 1.0 else 0.5 * sp.served + 0.5 * valve
+        short = (sp.served < 1.0) | (dp < self.limits.min_dp_bar)
+        return np.where(short, target, sp.served)
