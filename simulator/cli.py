@@ -14,6 +14,7 @@ from typing import TextIO
 from simulator.api import RunFailed, run, validate
 from simulator.config import ConfigError
 from simulator.output.cube import open_results
+from simulator.output.operating import operating_notes
 from simulator.output.summary import format_comparison, format_summary, summarize
 
 EXIT_FAILED = 1
@@ -82,10 +83,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ds = open_results(path)
     figures = summarize(ds)
     print(format_summary(figures, f"{ds.attrs['scenario']}: {ds.attrs['title']}"))
+    _print_notes(ds)
     hours = int(figures["hours"])
     print(f"\n{hours} hours simulated in {wall_s:.1f} s ({wall_s / hours * 1e3:.0f} ms per hour)")
     print(f"cube written: {path}")
     return 0
+
+
+def _print_notes(ds: object) -> None:
+    """The operating limits a cube's hours broke, worst element first (nothing if none)."""
+    notes = operating_notes(ds)  # type: ignore[arg-type]
+    if notes:
+        print("operating limits not kept (after the operator's response):")
+        print("\n".join(notes))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -104,7 +114,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             raise ConfigError([f"{cube}: cannot open cube: {err}"]) from None
         name = str(ds.attrs.get("scenario", cube.stem))
         figures[name] = summarize(ds)
-        print(format_summary(figures[name], name), end="\n\n")
+        print(format_summary(figures[name], name))
+        _print_notes(ds)
+        print()
     if len(figures) > 1:
         print(format_comparison(figures))
     return 0

@@ -192,6 +192,12 @@ def test_short_runs_converge_close_and_serve(season, request):
     assert float(ok.consumer_t_supply_k.min()) >= T_MIN_CONSUMER_C + C_TO_K
     assert float(ok.consumer_dp_bar.min()) >= DP_MIN_BAR - 0.2
     assert float(ok.junction_p_bar.min()) > 0.0 and float(ok.junction_p_bar.max()) < P_MAX_BAR
+    # every hour feasible, and there the balance closes within 0.1 %
+    assert bool((ok.feasible == 1).all())
+    feasible = ok.sel(time=ok.feasible == 1)
+    error = np.abs(feasible.heat_supplied_mw - feasible.consumer_heat_mw.sum("consumer")
+                   - feasible.heat_loss_mw) / feasible.heat_supplied_mw
+    assert float(error.max()) < 0.001
 
 
 def test_losses_of_a_year_in_band(default, winter, summer):

@@ -132,6 +132,12 @@ def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
     names = {u.name for u in scenario.units}
     by_name = {u.name: u for u in scenario.units}
     for i, unit in enumerate(scenario.units):
+        if (unit.type == "boiler" and unit.efficiency > 1.0
+                and unit.flue_gas_heat_pump is None):
+            problems.append(
+                f"{path}: units[{i}].efficiency: {unit.efficiency:g} is above 100 % of the "
+                "fuel's lower heating value: only a flue-gas heat pump makes that possible, and "
+                "its electricity must be booked (add flue_gas_heat_pump: {cop, bus})")
         booster = getattr(unit, "booster", None)
         if booster is None:
             continue

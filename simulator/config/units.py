@@ -152,7 +152,8 @@ class FlueGasHeatPump(_Model):
 class BoilerUnit(_Unit):
     """Fuel-fired boiler; efficiency on lower heating value (LHV).
 
-    Above 1.0 (100 % LHV) only with a ``flue_gas_heat_pump``, whose electricity is booked.
+    Above 1.0 (100 % LHV) only with a ``flue_gas_heat_pump``, whose electricity is booked (the
+    loader refuses it otherwise, naming ``units[i].efficiency``).
     ``part_load``: efficiency factor by load fraction; None: the fuel's default curve.
     """
 
@@ -165,11 +166,6 @@ class BoilerUnit(_Unit):
     @model_validator(mode="after")
     def _lhv_bound(self) -> BoilerUnit:
         fg = self.flue_gas_heat_pump
-        if self.efficiency > 1.0 and fg is None:
-            raise ValueError(
-                f"efficiency {self.efficiency:g} is above 100 % of the fuel's lower heating "
-                "value: only a flue-gas heat pump makes that possible, and its electricity must "
-                "be booked (add flue_gas_heat_pump: {cop, bus})")
         if fg is not None and fg.base_efficiency > self.efficiency:
             raise ValueError("flue_gas_heat_pump.base_efficiency must not exceed efficiency")
         _check_part_load(self.part_load, "part_load")

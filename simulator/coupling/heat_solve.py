@@ -42,7 +42,7 @@ class SolvedHeat:
 
 
 #: re-solves the operator may ask for in one heat solve (lift, supply temperature, under-supply)
-MAX_RESPONSES = 4
+MAX_RESPONSES = 6
 
 SolvedContext = Callable[[HeatState], HourContext]
 

@@ -165,7 +165,8 @@ def boost_record(layout: UnitLayout, booster: np.ndarray, ratio: np.ndarray,
 
 def operation_record(limits: Mapping[str, LimitCheck], grid_ok: bool) -> Values:
     """Each operating limit kind: whether it held, its worst margin and the element setting it;
-    ``feasible``: every kind held and the grid kept its limits."""
+    ``feasible``: every kind held and the grid kept its limits (``grid_ok``: or the scenario
+    only records them)."""
     out: Values = {}
     for kind, c in limits.items():
         out[f"op_{kind}_ok"] = float(c.ok)

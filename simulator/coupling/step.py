@@ -140,7 +140,8 @@ class CoupledStep:
                        self._names)
         return {**known, **solved_record(self._layout, self._inputs, h, solved, self._heat,
                                          self._grid),
-                **operation_record(limits, grid_ok),
+                # the grid's limits count when the scenario enforces them (coupling enabled)
+                **operation_record(limits, grid_ok or not self._coupling.enabled),
                 **boost_record(self._layout, self._tables.booster, coupled.boost_ratio,
                                coupled.heat.unit_heat_mw),
                 "coupling_iterations": float(coupled.iterations),

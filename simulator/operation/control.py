@@ -78,9 +78,13 @@ class Operator:
         if not on.any():
             return None
         lift = self._lift(sp, state, on)
+        if sp.served.min() < 1.0:  # ease off only once every substation is served again
+            lift = max(lift, sp.plift_bar)
         new = replace(sp, plift_bar=lift, hold_p_bar=self._hold(sp, state, lift - sp.plift_bar),
                       t_supply_k=self._supply(sp, state, on))
-        if new.plift_bar >= self.max_lift_bar - LIFT_STEP_BAR:
+        at_max = (not self.limits.dp_control.enabled
+                  or new.plift_bar >= self.max_lift_bar - LIFT_STEP_BAR)
+        if at_max:  # the lift cannot help any more: starved substations draw what they get
             new = replace(new, served=self._served(sp, state, new.plift_bar - sp.plift_bar))
         changed = (abs(new.plift_bar - sp.plift_bar) > LIFT_STEP_BAR
                    or abs(new.hold_p_bar - sp.hold_p_bar) > LIFT_STEP_BAR

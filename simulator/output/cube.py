@@ -133,7 +133,8 @@ VARIABLES: tuple[Variable, ...] = (
     _v("grid_converged", None, "1", "electric grid converged", **_CONV),
     *_limit_variables(),
     _v("feasible", None, "1",
-       "every operating limit held and the grid within its limits in a converged hour",
+       "every operating limit of the heat network held, and the grid within its limits where "
+       "the scenario enforces them (coupling enabled), in a converged hour",
        flag_meanings="infeasible feasible"),
 )
 _BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}

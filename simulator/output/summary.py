@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from simulator.output.operating import operating_figures
+
 
 def _values(ds: xr.Dataset, name: str) -> np.ndarray | None:
     """``name`` as a (time[, element]) float array, or None when absent."""
@@ -89,6 +91,7 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
         err = np.abs(supplied_h - delivered_h - loss_h)[ok] / np.abs(supplied_h[ok]) * 100
     f["max_balance_error_percent"] = _extreme(err, np.nanmax)
     f["el_fed_in_mwh"] = nan if el is None else float(-_sum(np.clip(el, None, 0.0))) + 0.0
+    f.update(operating_figures(ds))
     f.update(_carbon_target(ds, f["co2_g_per_kwh_heat"]))
     f.update(_unit_shares(ds, rows("unit_heat_mw")))
     return f
@@ -101,6 +104,17 @@ def _carbon_target(ds: xr.Dataset, g_per_kwh: float) -> dict[str, float]:
         return {}
     target = float(target)
     return {"co2_target_g_per_kwh": target, "carbon_target_met": float(g_per_kwh <= target)}
+
+
+def _verdict(figures: Mapping[str, float]) -> str:
+    """Whether the carbon target is met, and whether every hour behind it was feasible."""
+    if figures["carbon_target_met"] != 1.0:
+        return "NO"
+    infeasible = figures.get("hours_infeasible", 0.0) + figures.get("hours", 0.0) - figures.get(
+        "hours_converged", figures.get("hours", 0.0))
+    if infeasible > 0:
+        return f"yes, but {infeasible:.0f} h not feasible"
+    return "yes, every hour feasible" if "hours_infeasible" in figures else "yes"
 
 
 def _unit_shares(ds: xr.Dataset, heat: np.ndarray | None) -> dict[str, float]:
@@ -133,6 +147,10 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("max_trafo_loading_percent", "max trafo loading", "%", ".1f"),
     ("max_balance_error_percent", "max heat balance error", "%", ".3f"),
     ("el_fed_in_mwh", "electricity fed in (CHP)", "MW h", ".1f"),
+    ("hours_feasible", "hours feasible", "h", ".0f"),
+    ("hours_infeasible", "hours converged, not feasible", "h", ".0f"),
+    ("hours_unserved", "hours with unserved heat", "h", ".0f"),
+    ("max_slack_lift_bar", "max lift, pressure-holding plant", "bar", ".2f"),
     ("co2_target_g_per_kwh", "carbon target", "g/kWh", ".1f"),
 )
 
@@ -140,15 +158,19 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
 def format_summary(figures: Mapping[str, float], title: str) -> str:
     """An aligned text table: label, value, unit per row; NaN shown as ``n/a``."""
     known = {key for key, *_ in _ROWS} | {"carbon_target_met"}
+    prefixed = {"share:": ("  heat share {}", "%", ".1f"), "boost:": ("  booster heat {}", "MW h",
+                                                                      ".1f"),
+                "hours_violated:": ("  hours violating {}", "h", ".0f")}
     rows = [r for r in _ROWS if r[0] in figures]
-    rows += [(k, f"  heat share {k.split(':', 1)[1]}", "%", ".1f")
-             for k in figures if k.startswith("share:")]
-    rows += [(k, k, "", ".4g") for k in figures if k not in known and not k.startswith("share:")]
+    for prefix, (label, unit, fmt) in prefixed.items():
+        rows += [(k, label.format(k.split(":", 1)[1]), unit, fmt)
+                 for k in figures if k.startswith(prefix)]
+    rows += [(k, k, "", ".4g") for k in figures
+             if k not in known and not k.startswith(tuple(prefixed))]
     cells = [(label, "n/a" if np.isnan(figures[k]) else format(figures[k], fmt), unit)
              for k, label, unit, fmt in rows]
     if "carbon_target_met" in figures:
-        met = figures["carbon_target_met"] == 1.0
-        cells.append(("carbon target met", "yes" if met else "NO", ""))
+        cells.append(("carbon target met", _verdict(figures), ""))
     lw = max((len(c[0]) for c in cells), default=0)
     vw = max((len(c[1]) for c in cells), default=0)
     lines = [title, "-" * max(len(title), lw + vw + 8)]
