@@ -287,3 +287,16 @@ def test_the_static_pressure_rises_when_a_junction_falls_below_its_minimum(tmp_p
                                   "pressure_hold": {"enabled": False}}, name="static_off")
     assert (off.op_p_min_ok == 0).all() and (off.feasible == 0).all()
     assert set(off.op_p_min_element.values.tolist()) <= {"r0", "r1"}
+
+
+def test_heat_pump_cop_on_the_hourly_path_is_the_carnot_function():
+    from simulator.supply.physics import carnot_cop
+    from simulator.supply.units import HeatPump
+
+    hp = HeatPump("hp", "heat_pump", 2.0, "main", None, "b", carnot_efficiency=0.47,
+                  cop_min=1.2, cop_max=7.0, t_sink_max_k=358.15)
+    for t_sink in (330.0, 350.0, 358.15, 380.0):
+        for t_source in (250.0, 283.15, 303.15, 356.0, 400.0):
+            expected = carnot_cop(min(t_sink, 358.15), t_source, 0.47, 1.2, 7.0)
+            assert hp.cop(t_sink, t_source) == pytest.approx(float(expected), rel=1e-12)
+    assert np.isnan(hp.cop(np.nan, 283.15))

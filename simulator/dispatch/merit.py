@@ -306,10 +306,12 @@ def _follow(heat: np.ndarray, deviation_mw: float, capacity_mw: np.ndarray,
             if 0.0 < heat[j] <= -left and not boosted[j] and not carries:
                 left += heat[j]
                 heat[j] = 0.0
-        if left < 0.0:  # what is left comes off the last running unit, minimum or not
-            running = [j for j in at_plant[::-1] if heat[j] > 0.0]
-            if running:
-                heat[running[0]] = max(heat[running[0]] + left, 0.0)
+        for j in at_plant[::-1]:  # what is left comes off running units, minimum or not
+            if left >= 0.0:
+                break
+            cut = min(heat[j], -left)
+            heat[j] -= cut
+            left += cut
 
 
 def marginal_values(

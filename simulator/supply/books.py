@@ -104,6 +104,15 @@ def boosters(units: list[SupplyUnit], named: dict[str, str]) -> np.ndarray:
     return out
 
 
+def _per_heat(u: SupplyUnit, t_sink_k: float, t_source_k: float, load: float
+              ) -> tuple[float, float, float]:
+    if isinstance(u, HeatPump):
+        cop = u.cop(t_sink_k, t_source_k)
+        return 0.0, 1.0 / cop, cop
+    return (u.fuel_per_heat(t_sink_k, t_source_k, load),
+            u.el_per_heat(t_sink_k, t_source_k, load), float("nan"))
+
+
 def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray,
              load: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fuel per heat, electricity per heat, COP) of each producer at these temperatures and
@@ -111,7 +120,7 @@ def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.nd
     n = len(tables.units)
     t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (n,))
     loads = np.ones(n) if load is None else np.asarray(load, dtype=float)
-    rows = [(u.fuel_per_heat(ts, tq, x), u.el_per_heat(ts, tq, x), u.cop(ts, tq))
+    rows = [_per_heat(u, float(ts), float(tq), float(x))
             for u, ts, tq, x in zip(tables.units, t_sink, t_source_k, loads, strict=True)]
     out = np.array(rows, dtype=float).reshape(n, 3)
     return out[:, 0], out[:, 1], out[:, 2]
@@ -132,7 +141,7 @@ def capacity_mw(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np
     cap = np.array([u.capacity_mw(ts, tq)
                     for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)])
     cap = cap * availability
-    if source_max_mw is not None:
+    if source_max_mw is not None and np.isfinite(source_max_mw).any():
         cop = np.array([u.cop(ts, tq)
                         for u, ts, tq in zip(tables.units, t_sink, t_source_k, strict=True)])
         cap = np.minimum(cap, np.where(np.isfinite(source_max_mw),

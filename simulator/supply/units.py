@@ -128,8 +128,13 @@ class HeatPump(SupplyUnit):
         return min(t_sink_k, self.t_sink_max_k)
 
     def cop(self, t_sink_k: float, t_source_k: float) -> float:
-        return float(carnot_cop(self.outlet_k(t_sink_k), t_source_k, self.carnot_efficiency,
-                                self.cop_min, self.cop_max))
+        """:func:`~simulator.supply.physics.carnot_cop` at the unit's own outlet (scalars, on
+        the hourly path: the same arithmetic without numpy's per-call overhead)."""
+        t_out = self.outlet_k(t_sink_k)
+        if t_out != t_out or t_source_k != t_source_k:  # NaN in: NaN out, as numpy gives
+            return float("nan")
+        cop = self.carnot_efficiency * t_out / max(t_out - t_source_k, 1e-6)
+        return min(max(cop, self.cop_min), self.cop_max)
 
     def el_per_heat(self, t_sink_k: float, t_source_k: float, load: float = 1.0) -> float:
         return 1.0 / self.cop(t_sink_k, t_source_k)
