@@ -300,3 +300,13 @@ def test_heat_pump_cop_on_the_hourly_path_is_the_carnot_function():
             expected = carnot_cop(min(t_sink, 358.15), t_source, 0.47, 1.2, 7.0)
             assert hp.cop(t_sink, t_source) == pytest.approx(float(expected), rel=1e-12)
     assert np.isnan(hp.cop(np.nan, 283.15))
+
+
+def test_a_boosted_pair_makes_room_for_a_unit_that_must_start_at_its_minimum():
+    # heat pump (60 MW, 0.67 MW of booster heat per MW) with its e-boiler (50 MW), a peak
+    # boiler with a 30 MW minimum: 115 MW asked is 5 MW more than the pair can make
+    boost = Boost(np.array([0.67, 0.0, 0.0]), np.array([1, -1, -1]))
+    heat = allocate(115.0, np.array([60.0, 50.0, 200.0]), np.array([0, 1, 2]),
+                    np.array([0.0, 0.0, 30.0]), boost)
+    assert heat.sum() == pytest.approx(115.0) and heat[2] == pytest.approx(30.0)
+    assert heat[1] >= 0.67 * heat[0] - 1e-9  # the booster still lifts what the pump makes

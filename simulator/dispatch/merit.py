@@ -124,26 +124,41 @@ def _commit_at_minimum(remaining: float, heat: np.ndarray, room: np.ndarray,
     the smallest minimum load (the least displacement; merit order breaks ties) at its minimum
     and take the excess back from running units, last in merit order first, down to what they
     cannot give up (:func:`_floors`). Returns what is still uncovered (MW)."""
-    floor = _floors(heat, min_mw, boost)
     boosted = np.broadcast_to(_boosted(boost), heat.shape)
     idle = [i for i in order
             if heat[i] == 0.0 and not boosted[i] and room[i] >= min_mw[i] > remaining]
     for i in sorted(idle, key=lambda k: min_mw[k]):
         excess = min_mw[i] - remaining
-        flexible = [j for j in order[::-1] if heat[j] > floor[j] and j != i]
-        if sum(heat[j] - floor[j] for j in flexible) < excess:
+        others = [j for j in order[::-1] if j != i]
+        if sum(_release(heat.copy(), j, np.inf, min_mw, boost) for j in others) < excess:
             continue
-        for j in flexible:
-            cut = min(heat[j] - floor[j], excess)
-            heat[j] -= cut
-            room[j] += cut
-            excess -= cut
-            if excess <= 0.0:
+        before = heat.copy()
+        for j in others:
+            excess -= _release(heat, j, excess, min_mw, boost)
+            if excess <= 1e-12:
                 break
+        room += before - heat
         heat[i] = min_mw[i]
         room[i] -= min_mw[i]
         return 0.0
     return remaining
+
+
+def _release(heat: np.ndarray, j: int, want_mw: float, min_mw: np.ndarray,
+             boost: Boost | None) -> float:
+    """Take up to ``want_mw`` off unit ``j`` (in place), never below what it cannot give up; a
+    boosted heat pump gives back its booster's share with it. The heat taken (MW)."""
+    if heat[j] <= 0.0:
+        return 0.0
+    if boost is not None and bool(np.broadcast_to(_boosted(boost), heat.shape)[j]):
+        r, b = float(boost.ratio[j]), int(boost.booster[j])
+        cut = max(min(heat[j] - min_mw[j], want_mw / (1.0 + r), heat[b] / r), 0.0)
+        heat[j] -= cut
+        heat[b] -= cut * r
+        return cut * (1.0 + r)
+    cut = max(min(heat[j] - _floors(heat, min_mw, boost)[j], want_mw), 0.0)
+    heat[j] -= cut
+    return cut
 
 
 def marginal_value(heat_mw: np.ndarray, marginal: np.ndarray) -> float:
