@@ -31,7 +31,7 @@ ROOMS = {
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 #: the modules every simulated hour runs through
-HOURLY_PATH = ("coupling/", "dispatch/", "supply/", "heat/", "grid/", "engine.py",
+HOURLY_PATH = ("coupling/", "dispatch/", "supply/", "heat/", "grid/", "operation/", "engine.py",
                "events.py")
 
 
