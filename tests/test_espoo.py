@@ -313,6 +313,30 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
     coal = _g_per_kwh(tmp_path, COAL_ERA, "2030-01-01T00:00", 8760)
     clean = _g_per_kwh(tmp_path, ESPOO, "2030-01-01T00:00", 8760)
     assert clean <= 0.2 * coal, (clean, coal)
+    for config in (COAL_ERA, ESPOO):  # both years: no CHP ever below its minimum stable load
+        with xr.open_dataset(tmp_path / f"{config.stem}_2030-01-01.nc") as ds:
+            scenario = load_config(config)
+            for unit in scenario.units:
+                if unit.type != "chp":
+                    continue
+                q = ds.unit_heat_mw.sel(unit=unit.name).values
+                assert not np.any((q > 1e-9) & (q < unit.min_load_fraction * unit.heat_mw - 1e-6))
+
+
+@pytest.mark.slow
+def test_data_centre_cop_in_winter_and_every_hour_feasible(tmp_path):
+    """The year of espoo_2030: the data-centre heat pumps at their 85 °C outlet in winter give a
+    December-February COP of 3.2-3.8; every hour is feasible and its balance closes to 0.1 %."""
+    with xr.open_dataset(run(ESPOO, output=tmp_path / "year.nc")) as ds:
+        winter = ds.time.to_index().month.isin([12, 1, 2])
+        for unit in ("dc_espoo_hp", "dc_kirkkonummi_hp"):
+            q, cop = (ds[v].sel(unit=unit).values for v in ("unit_heat_mw", "unit_cop"))
+            assert 3.2 <= float(np.nanmean(cop[winter & (q > 0)])) <= 3.8
+            assert float(np.nanmax(ds.unit_t_out_k.sel(unit=unit))) <= 85.0 + C_TO_K + 1e-9
+        assert bool((ds.feasible == 1).all())
+        f = summarize(ds.load())
+        assert f["max_balance_error_percent"] < 0.1
+        assert f.get("boost:dc_espoo_eboiler", 0.0) > 0.0
 
 
 STRESS = ROOT / "configs" / "espoo_2030_stress.yaml"
