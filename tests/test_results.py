@@ -214,12 +214,15 @@ def summary_cube(tmp_path: Path) -> xr.Dataset:
                    "heat_loss_mw": 1.0, "unit_el_mw": a([2.0, -1.0]), "co2_t": 0.5,
                    "consumer_t_supply_k": a([350.0, 345.0]), "bus_vm_pu": a([1.0, 0.98]),
                    "line_loading_percent": a([50.0]), "heat_demand_mw": 9.5,
-                   "unserved_heat_mw": 0.5, "converged": 1})
+                   "unserved_heat_mw": 0.5, "converged": 1, "feasible": 1,
+                   **{f"op_{k}_ok": 1 for k in ("dp", "p_max", "p_min", "t_supply", "velocity")}})
     rec.record(1, {"unit_heat_mw": a([8.0, -2.0]), "consumer_heat_mw": a([3.0, 2.5]),
                    "heat_loss_mw": 0.45, "unit_el_mw": a([3.0, 0.0]), "co2_t": 0.25,
                    "consumer_t_supply_k": a([340.0, 342.0]), "bus_vm_pu": a([1.02, 0.97]),
                    "line_loading_percent": a([70.0]), "heat_demand_mw": 5.5,
-                   "unserved_heat_mw": 0.0, "converged": 1})
+                   "unserved_heat_mw": 0.0, "converged": 1, "feasible": 0,
+                   **{f"op_{k}_ok": 1 for k in ("p_max", "p_min", "t_supply", "velocity")},
+                   "op_dp_ok": 0, "op_dp_margin": -0.3, "op_dp_element": "c2"})
     rec.record(2, {"unit_heat_mw": a([100.0, 100.0]), "consumer_heat_mw": a([0.0, 0.0]),
                    "heat_loss_mw": 50.0, "unit_el_mw": a([99.0, 99.0]), "co2_t": 99.0,
                    "consumer_t_supply_k": a([200.0, 200.0]), "bus_vm_pu": a([0.5, 1.5]),
@@ -241,6 +244,10 @@ def test_summarize_hand_computed(tmp_path: Path) -> None:
         "max_balance_error_percent": 0.05 / 6 * 100, "el_fed_in_mwh": 1.0,
         # produced heat: hp 6 + 8, store discharge 4 (its charge does not count)
         "share:hp": 14 / 18 * 100, "share:store": 4 / 18 * 100,
+        # hour 1 converged but c2 lacked differential pressure; hour 0 left 0.5 MW unserved
+        "hours_feasible": 1, "hours_infeasible": 1, "hours_unserved": 1,
+        "hours_violated:dp": 1, "hours_violated:p_max": 0, "hours_violated:p_min": 0,
+        "hours_violated:t_supply": 0, "hours_violated:velocity": 0,
     }
     for key, value in expected.items():
         assert f[key] == pytest.approx(value), key
@@ -296,3 +303,11 @@ def test_recorder_rejects_bad_axes() -> None:
         Recorder(hours(3), {"units": ["a"]})
     with pytest.raises(ValueError, match="duplicate"):
         Recorder(hours(3), {"bus": ["b", "b"]})
+
+
+def test_operating_notes_name_the_worst_element_and_its_hour(tmp_path: Path) -> None:
+    from simulator.output.operating import operating_notes
+
+    notes = operating_notes(summary_cube(tmp_path))
+    assert notes == ["  substation differential pressure: 1 h below limit, worst -0.30 bar at c2 "
+                     "(2030-01-01 01:00)"]
