@@ -310,3 +310,16 @@ def test_a_boosted_pair_makes_room_for_a_unit_that_must_start_at_its_minimum():
                     np.array([0.0, 0.0, 30.0]), boost)
     assert heat.sum() == pytest.approx(115.0) and heat[2] == pytest.approx(30.0)
     assert heat[1] >= 0.67 * heat[0] - 1e-9  # the booster still lifts what the pump makes
+
+
+def test_the_supply_boost_stops_where_a_lone_heat_pump_stops(tmp_path):
+    # a heat pump (outlet limit 72 °C) alone at the plant: a substation needing 75 °C stays cold
+    # and is flagged; the plant never claims a supply its heat pump cannot make
+    units = [{"name": "hp", "type": "heat_pump", "heat_mw": 5.0, "source": "constant",
+              "t_source_c": 20.0, "t_sink_max_c": 72.0, "bus": BUS}]
+    ds = _run(tmp_path, units, {"min_dp_bar": 0.0, "min_supply_c": 75.0}, supply_c=70.0,
+              name="lone")
+    assert float(ds.plant_t_supply_k.max()) <= 72.0 + 273.15 + 1e-6
+    assert (ds.op_t_supply_ok == 0).all() and (ds.feasible == 0).all()
+    assert float(ds.op_t_supply_margin.max()) < -3.0
+    np.testing.assert_allclose(ds.unit_heat_mw.sel(unit="hp"), ds.heat_supplied_mw, rtol=1e-9)

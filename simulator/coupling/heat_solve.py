@@ -20,6 +20,7 @@ from simulator.dispatch import DispatchPolicy, HourContext
 from simulator.heat import HeatInputs, HeatNetwork, HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.control import Operator, Setpoints
+from simulator.supply.books import UnitTables
 from simulator.supply.storage import StoreBank
 
 #: Overflow of the slack plant beyond its units' capacity (share of its heat) that makes the
@@ -52,8 +53,9 @@ class HeatSolve:
     last network loss and plant inlet temperatures."""
 
     def __init__(self, heat: HeatNetwork, bank: StoreBank, inputs: HourlyInputs,
-                 operator: Operator) -> None:
+                 operator: Operator, tables: UnitTables) -> None:
         self._heat = heat
+        self._tables = tables
         self._bank = bank
         self._inputs = inputs
         self._operator = operator
@@ -74,7 +76,8 @@ class HeatSolve:
         for _ in range(MAX_PASSES):
             plan = policy.plan(served_mw, self.loss_guess_mw)
             scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
-            state = self._operate(h, demand_mw * scale, plan.fixed_plant_mw)
+            state = self._operate(h, demand_mw * scale, plan.fixed_plant_mw,
+                                  self._ceiling_k(plan.unit_heat_mw))
             if not state.converged:
                 return None
             self.loss_guess_mw = state.loss_w * 1e-6
@@ -89,14 +92,22 @@ class HeatSolve:
             served_mw = max(served_mw * scale - overflow[0], 0.0)
         return SolvedHeat(state, heat_mw, settled)
 
-    def _operate(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray
-                 ) -> HeatState:
+    def _ceiling_k(self, unit_heat_mw: np.ndarray) -> float:
+        """Hottest supply the planned units can make (K): the outlet limit of a planned heat
+        pump whose booster is not planned to run (inf when none)."""
+        t = self._tables
+        alone = (unit_heat_mw > 0.0) & np.isfinite(t.t_outlet_max_k) & (
+            (t.booster < 0) | (unit_heat_mw[np.maximum(t.booster, 0)] <= 0.0))
+        return float(np.min(t.t_outlet_max_k[alone])) if alone.any() else float("inf")
+
+    def _operate(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,
+                 t_ceiling_k: float) -> HeatState:
         """Solve, then let the operator answer the solved state until it is content.
 
         A response whose solve fails leaves the last converged state standing.
         """
         demand_w = self._inputs.demand_mw[h] * 1e6
-        sp = self._operator.start(float(self._inputs.t_supply_k[h]))
+        sp = self._operator.start(float(self._inputs.t_supply_k[h]), t_ceiling_k)
         state = self._solve(h, consumer_mw, fixed_plant_mw, sp)
         for _ in range(MAX_RESPONSES):
             nxt = self._operator.respond(sp, state, demand_w) if state.converged else None

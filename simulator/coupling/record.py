@@ -158,8 +158,8 @@ def boost_record(layout: UnitLayout, booster: np.ndarray, ratio: np.ndarray,
                  heat_mw: np.ndarray) -> Values:
     """Heat each unit made to lift heat pumps above their outlet limit (MW; part of its heat)."""
     boosted = (booster >= 0) & (ratio > 0) & np.isfinite(ratio) & (heat_mw > 0)
-    boost = np.bincount(booster[boosted], weights=heat_mw[boosted] * ratio[boosted],
-                        minlength=len(heat_mw))
+    boost = np.minimum(np.bincount(booster[boosted], weights=heat_mw[boosted] * ratio[boosted],
+                                   minlength=len(heat_mw)), heat_mw)
     return {"unit_boost_mw": layout.rows(boost, 0.0, 0.0)}
 
 

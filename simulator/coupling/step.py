@@ -97,7 +97,7 @@ class CoupledStep:
         operator = Operator(scenario.operation, self._heat.base_plift_bar,
                             self._heat.hold_p_bar, len(self._names.consumer),
                             self._names.junction_p_amb_bar)
-        self._heat_solve = HeatSolve(self._heat, self._bank, inputs, operator)
+        self._heat_solve = HeatSolve(self._heat, self._bank, inputs, operator, self._tables)
         self._share = np.ones(len(specs))
         self._policy = policy or policy_factory(scenario.dispatch.policy)(PolicySetup(
             self._tables, inputs, scenario.dispatch, self._bank.plant, len(plants)))

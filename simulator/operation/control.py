@@ -14,7 +14,8 @@ set points, which the heat solve then runs:
    ``max_p_bar`` (every pressure moves with it).
 3. **Supply-temperature boost** (``supply_boost``): when a drawing substation's supply is below
    ``min_supply_c``, every plant's set point rises by the shortfall (+ 0.2 K), up to
-   ``max_supply_c``.
+   ``max_supply_c`` and never beyond what the planned units can make (a heat pump whose
+   booster is not running stops at its outlet limit): a substation left cold is flagged.
 4. **Under-supply**: a substation still below ``min_dp_bar`` at the maximum lift gets the flow
    its fully open valve passes, ``m sqrt(dp / min_dp)`` (valve law: flow ~ sqrt(dp)), so it
    takes that share of its demand; the rest is unserved. The share is found by fixed-point
@@ -47,6 +48,9 @@ class Setpoints:
     hold_p_bar: float  # return (static) pressure the pressure-holding plant keeps (bar, gauge)
     t_supply_k: float  # supply temperature of every plant (K)
     served: np.ndarray  # share of each substation's demand it can draw (1)
+    #: hottest supply the running units can make (K): a heat pump without a running booster
+    #: stops at its outlet limit, so the supply boost cannot go beyond it
+    t_ceiling_k: float = float("inf")
 
 
 class Operator:
@@ -65,10 +69,11 @@ class Operator:
                                 self.min_lift_bar)
         self._n = n_consumers
 
-    def start(self, t_supply_k: float) -> Setpoints:
+    def start(self, t_supply_k: float, t_ceiling_k: float = float("inf")) -> Setpoints:
         """An hour's first set points: the minimum lift, the file's static pressure, the curve's
-        temperature, every substation served."""
-        return Setpoints(self.min_lift_bar, self.base_hold_bar, t_supply_k, np.ones(self._n))
+        temperature, every substation served; ``t_ceiling_k`` caps the supply boost (K)."""
+        return Setpoints(self.min_lift_bar, self.base_hold_bar, t_supply_k, np.ones(self._n),
+                         max(t_ceiling_k, t_supply_k))
 
     def respond(self, sp: Setpoints, state: HeatState, demand_w: np.ndarray
                 ) -> Setpoints | None:
@@ -128,7 +133,8 @@ class Operator:
         need = self.limits.min_supply_c + C_TO_K - coldest
         if not boost.enabled or need <= 0.0:
             return sp.t_supply_k
-        return min(sp.t_supply_k + need + T_DEAD_BAND_K, boost.max_supply_c + C_TO_K)
+        return min(sp.t_supply_k + need + T_DEAD_BAND_K, boost.max_supply_c + C_TO_K,
+                   sp.t_ceiling_k)
 
     def _served(self, sp: Setpoints, state: HeatState, lift_step_bar: float) -> np.ndarray:
         """Share of demand each substation's fully open valve passes at the maximum lift.
