@@ -182,6 +182,34 @@ def fig_cop(ds: xr.Dataset, out: Path) -> Path | None:
     return save(fig, out, "heat_pump_cop.png")
 
 
+_LIMITS = (("dp", "substation Δp (bar)"), ("p_max", "max pressure (bar)"),
+           ("p_min", "min pressure (bar)"), ("t_supply", "substation supply (K)"),
+           ("velocity", "pipe velocity (m/s)"))
+
+
+def fig_operating(ds: xr.Dataset, out: Path) -> Path | None:
+    """Worst margin to each operating limit over time (below zero: violated) and the lifts."""
+    if "op_dp_margin" not in ds or not np.isfinite(_arr(ds, "op_dp_margin")).any():
+        return None
+    t = ds["time"].to_numpy()
+    fig, axes = new_figure(ds, "operating limits: worst margin each hour (below 0: violated)",
+                           len(_LIMITS) + 1, 1, (10, 11))
+    for ax, (kind, label) in zip(axes, _LIMITS, strict=False):
+        margin = _arr(ds, f"op_{kind}_margin")
+        ax.plot(t, margin, lw=0.8, color=PALETTE[0])
+        ax.fill_between(t, np.minimum(margin, 0.0), 0.0, color="tab:red", alpha=0.5)
+        ax.axhline(0.0, color="black", lw=0.6)
+        ax.set_ylabel(label, fontsize="small")
+        time_axis(ax)
+    lift = _arr(ds, "plant_plift_bar")
+    for i, name in enumerate(ds["plant"].values if "plant" in ds.dims else []):
+        axes[-1].plot(t, lift[:, i], lw=0.8, color=PALETTE[i % len(PALETTE)], label=str(name))
+    axes[-1].set_ylabel("plant lift (bar)", fontsize="small")
+    axes[-1].legend(fontsize="small", ncols=3)
+    time_axis(axes[-1])
+    return save(fig, out, "operating_limits.png")
+
+
 FIGURES: dict[str, tuple[Callable[..., Path | None], str]] = {
     "load_duration": (fig_load_duration, "Heat load duration curve, production stacked by unit"),
     "dispatch_week": (fig_dispatch_week, "Hourly dispatch by unit in the chosen week"),
@@ -190,6 +218,7 @@ FIGURES: dict[str, tuple[Callable[..., Path | None], str]] = {
     "supply_temperature": (fig_supply_temperature,
                            "Plant and coldest-consumer supply temperature vs outdoor air"),
     "heat_pump_cop": (fig_cop, "Heat-pump COP vs source, supply and outdoor temperature"),
+    "operating_limits": (fig_operating, "Worst margin to each operating limit, and plant lifts"),
     "bus_voltage": (fig_bus_voltage, "Bus voltage magnitude over time"),
     "branch_loading": (fig_loading, "Line and transformer loading over time"),
     "heat_network_map": (fig_heat_map, "Heat network pipe temperatures at the peak-heat hour"),
