@@ -94,10 +94,13 @@ class HeatSolve:
 
     def _ceiling_k(self, unit_heat_mw: np.ndarray) -> float:
         """Hottest supply the planned units can make (K): the outlet limit of a planned heat
-        pump whose booster is not planned to run (inf when none)."""
+        pump whose booster is neither planned to run nor free to start at any load (a
+        booster with a minimum load cannot give a few MW); inf when there is none."""
         t = self._tables
+        b = np.maximum(t.booster, 0)
+        idle_booster = (unit_heat_mw[b] <= 0.0) & (t.min_load_fraction[b] > 0.0)
         alone = (unit_heat_mw > 0.0) & np.isfinite(t.t_outlet_max_k) & (
-            (t.booster < 0) | (unit_heat_mw[np.maximum(t.booster, 0)] <= 0.0))
+            (t.booster < 0) | idle_booster)
         return float(np.min(t.t_outlet_max_k[alone])) if alone.any() else float("inf")
 
     def _operate(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,

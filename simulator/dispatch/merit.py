@@ -288,7 +288,7 @@ def split_plant_heat(
             share = np.zeros(len(capacity_mw))
             share[at_plant] = planned_mw[at_plant]
             _follow(share, q_mw - share.sum(), capacity_mw, at_plant, min_mw, boost)
-            _rebalance_boost(share, capacity_mw, at_plant, boost)
+            _rebalance_boost(share, capacity_mw, at_plant, min_mw, boost)
         overflow[p] = max(q_mw - share.sum(), 0.0)
         running = at_plant[share[at_plant] > 0.0]
         share[running[-1] if len(running) else at_plant[-1]] += overflow[p]
@@ -297,14 +297,17 @@ def split_plant_heat(
 
 
 def _rebalance_boost(heat: np.ndarray, capacity_mw: np.ndarray, at_plant: np.ndarray,
-                     boost: Boost | None) -> None:
-    """Give each running booster at least the lift its heat pump needs at the solved
-    temperatures, moving heat from the heat pump to it (in place; the plant's heat stays)."""
+                     min_mw: np.ndarray, boost: Boost | None) -> None:
+    """Give each booster at least the lift its heat pump needs at the solved temperatures,
+    moving heat from the heat pump to it (in place; the plant's heat stays). An idle booster
+    starts for it when it has no minimum load."""
     if boost is None:
         return
     for i in at_plant:
         r, b = float(boost.ratio[i]), int(boost.booster[i])
-        if heat[i] <= 0.0 or not (0.0 < r < np.inf) or b < 0 or heat[b] <= 0.0:
+        if heat[i] <= 0.0 or not (0.0 < r < np.inf) or b < 0:
+            continue
+        if heat[b] <= 0.0 and min_mw[b] > 0.0:
             continue
         shift = min(max(heat[i] * r - heat[b], 0.0) / (1.0 + r), capacity_mw[b] - heat[b])
         heat[i] -= shift
