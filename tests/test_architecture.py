@@ -27,6 +27,7 @@ ROOMS = {
     "matplotlib": ("output/canvas.py", "output/plots.py", "output/maps.py"),
     "linopy": ("dispatch/optimal",),
     "highspy": ("dispatch/optimal",),
+    "holidays": ("inputs/demand_setup.py", "config/schema.py"),
 }
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

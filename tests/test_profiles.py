@@ -3,12 +3,8 @@
 import numpy as np
 import pytest
 
-from simulator.inputs.profiles import (
-    demand_fraction,
-    ground_temperature_c,
-    space_heat_fraction,
-    supply_temperature_c,
-)
+from simulator.inputs.demand import demand_fraction, space_heat_fraction
+from simulator.inputs.profiles import ground_temperature_c, supply_temperature_c
 from simulator.supply.physics import carnot_cop
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from holidays import list_supported_countries
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.config.events import Coupling, Event
 from simulator.config.operation import Operation
@@ -63,13 +65,20 @@ class SupplyTemperature(_Model):
         return self
 
 
+#: the built-in consumer classes of ``simulator.inputs.demand_classes`` (names only: the data
+#: live in the inputs room)
+BUILTIN_DEMAND_CLASSES = ("residential", "commercial", "public", "industry")
+
+
 class Demand(_Model):
     """Hourly heat demand of each consumer, from its nominal (design) load.
 
-    demand = nominal * (hot_water_share + (1 - hot_water_share) * space_heat_fraction), where the
-    space-heat fraction is linear in outdoor temperature between ``design_t_air_c`` (1) and
-    ``heating_limit_c`` (0). Hours below ``min_load_fraction`` of nominal are floored there
-    (pandapipes cannot solve a network in which every consumer asks for ~0 W).
+    Without ``rhythm`` (the flat model): demand = nominal * (hot_water_share + (1 -
+    hot_water_share) * space_heat_fraction), where the space-heat fraction is linear in outdoor
+    temperature between ``design_t_air_c`` (1) and ``heating_limit_c`` (0). Hours below
+    ``min_load_fraction`` of nominal are floored there (pandapipes cannot solve a network in which
+    every consumer asks for ~0 W). With ``rhythm`` the flat model's annual energy is kept and
+    reshaped by consumer class (see :class:`DemandRhythm`).
     """
 
     design_t_air_c: float = -12.0
@@ -78,11 +87,111 @@ class Demand(_Model):
     min_load_fraction: float = Field(0.02, ge=0.0, le=1.0)
     scale: float = Field(1.0, gt=0.0)
     profiles: Path | None = None
+    rhythm: DemandRhythm | None = None
 
     @model_validator(mode="after")
     def _limit_above_design(self) -> Demand:
         if self.heating_limit_c <= self.design_t_air_c:
             raise ValueError("heating_limit_c must be above design_t_air_c")
+        if self.rhythm is not None and (
+                self.rhythm.balance_spread_k >= self.heating_limit_c - self.design_t_air_c):
+            raise ValueError("rhythm.balance_spread_k must be below heating_limit_c - "
+                             "design_t_air_c")
+        return self
+
+
+_Hours = Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=24, max_length=24)]
+
+
+class DemandClass(_Model):
+    """One consumer class's rhythm. Keys left out keep the values of the built-in class
+    ``base`` (default: the class of the same name).
+
+    ``hot_water_share``: hot water's share of the class's annual energy (1);
+    ``circulation_share``: the flat part of hot-water heat (circulation loss, 1);
+    ``day_factors``: daily space-heat energy Monday ... Sunday (holidays count as Sunday; mean 1);
+    ``space_*`` / ``hot_water_*``: hour-of-day factors 00-23 h local time (each rescaled to
+    mean 1: they move energy within a day, never change it).
+    """
+
+    base: str | None = None
+    hot_water_share: float | None = Field(None, ge=0.0, le=1.0)
+    circulation_share: float | None = Field(None, ge=0.0, le=1.0)
+    day_factors: list[Annotated[float, Field(gt=0.0)]] | None = Field(
+        None, min_length=7, max_length=7)
+    space_weekday: _Hours | None = None
+    space_weekend: _Hours | None = None
+    hot_water_weekday: _Hours | None = None
+    hot_water_weekend: _Hours | None = None
+
+    @model_validator(mode="after")
+    def _hours_not_all_zero(self) -> DemandClass:
+        for key in ("space_weekday", "space_weekend", "hot_water_weekday", "hot_water_weekend"):
+            values = getattr(self, key)
+            if values is not None and sum(values) <= 0.0:
+                raise ValueError(f"{key}: the factors must not all be zero")
+        return self
+
+
+class DemandMix(_Model):
+    """Which class each consumer is: ``file`` (CSV) maps consumers, the rest are ``default``.
+
+    The CSV has a ``consumer`` column and either a ``class`` column (one class each) or one
+    column per class holding that class's share of the consumer's annual energy (summing to 1).
+    """
+
+    file: Path | None = None
+    default: str = "residential"
+
+
+class DemandRhythm(_Model):
+    """Demand with building inertia, daily and weekly rhythms by consumer class.
+
+    Space heat follows the weighted temperature ``instant_share * T + (1 - instant_share) *
+    EMA(T, time_constant_h)`` (h); 34.6 h = 24 h / ln 2 is the exponential equivalent of the
+    BDEW/SigLinDe allocation weights 1, 1/2, 1/4, 1/8 per day. ``balance_spread_k``: the
+    buildings' balance temperatures are spread evenly over [heating_limit_c - spread,
+    heating_limit_c] (0: the flat model's straight line). ``timezone`` sets the local hours of
+    the rhythms; ``holidays`` (a country code of the ``holidays`` package) are counted as Sunday.
+    Each consumer's annual energy (per calendar year) is the flat model's on the same weather.
+    """
+
+    timezone: str = "UTC"
+    holidays: str | None = None
+    instant_share: float = Field(0.5, ge=0.0, le=1.0)
+    time_constant_h: float = Field(34.6, gt=0.0)
+    balance_spread_k: float = Field(0.0, ge=0.0)
+    mix: DemandMix = DemandMix()
+    classes: dict[str, DemandClass] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Europe/Helsinki)") from None
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is not None and value not in list_supported_countries():
+            raise ValueError(f"unknown country code '{value}' (e.g. FI, DE, SE; see the "
+                             "holidays package)")
+        return value
+
+    @model_validator(mode="after")
+    def _known_names(self) -> DemandRhythm:
+        for name, cls in self.classes.items():
+            base = cls.base or name
+            if base not in BUILTIN_DEMAND_CLASSES:
+                raise ValueError(f"classes.{name}: base '{base}' is not a built-in class "
+                                 f"({', '.join(BUILTIN_DEMAND_CLASSES)})")
+        known = {*BUILTIN_DEMAND_CLASSES, *self.classes}
+        if self.mix.default not in known:
+            raise ValueError(f"mix.default: unknown class '{self.mix.default}' (known: "
+                             f"{', '.join(sorted(known))})")
         return self
 
 

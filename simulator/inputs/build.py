@@ -19,8 +19,9 @@ from simulator.config import (
 )
 from simulator.config.units import SOURCE_SEASONAL
 from simulator.constants import C_TO_K
+from simulator.inputs.demand import demand_fraction
+from simulator.inputs.demand_setup import demand_fractions
 from simulator.inputs.profiles import (
-    demand_fraction,
     ground_temperature_c,
     seasonal_c,
     supply_temperature_c,
@@ -105,9 +106,12 @@ def build_inputs(
     t_air_c, filled = align(frame, times, w.file, "weather")
     t_air_c = t_air_c[:, 0] + w.offset_k
     d = scenario.demand
-    fraction = demand_fraction(t_air_c, d.design_t_air_c, d.heating_limit_c,
-                               d.hot_water_share, d.min_load_fraction)
-    demand_mw = np.outer(fraction, consumer_design_w * 1e-6) * d.scale
+    if d.rhythm is None:
+        fraction = demand_fraction(t_air_c, d.design_t_air_c, d.heating_limit_c,
+                                   d.hot_water_share, d.min_load_fraction)[:, None]
+    else:
+        fraction = demand_fractions(scenario, period, consumer_names)
+    demand_mw = fraction * (consumer_design_w * 1e-6) * d.scale
     profiles, filled_profiles = _consumer_profiles(scenario, period, consumer_names)
     for j, name in enumerate(consumer_names):
         if name in profiles:

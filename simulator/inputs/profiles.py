@@ -1,4 +1,5 @@
-"""Hourly driving profiles as small pure functions (numpy in, numpy out).
+"""Hourly driving profiles as small pure functions (numpy in, numpy out): supply, ground and
+seasonal source temperatures (demand is :mod:`simulator.inputs.demand`).
 
 Temperatures in °C unless the name ends in ``_k``; powers in the unit their name gives.
 """
@@ -6,38 +7,6 @@ Temperatures in °C unless the name ends in ``_k``; powers in the unit their nam
 from __future__ import annotations
 
 import numpy as np
-
-
-def space_heat_fraction(
-    t_air_c: np.ndarray, design_t_air_c: float, heating_limit_c: float
-) -> np.ndarray:
-    """Share of design space-heating load, 1 at ``design_t_air_c``, 0 at ``heating_limit_c``.
-
-    Linear degree-hour model, clipped to [0, inf): colder than design gives more than 1.
-
-    Args:
-        t_air_c: outdoor air temperature (°C).
-        design_t_air_c: design outdoor temperature (°C).
-        heating_limit_c: outdoor temperature above which no space heat is needed (°C).
-    """
-    t_air_c = np.asarray(t_air_c, dtype=float)
-    return np.clip((heating_limit_c - t_air_c) / (heating_limit_c - design_t_air_c), 0.0, None)
-
-
-def demand_fraction(
-    t_air_c: np.ndarray,
-    design_t_air_c: float,
-    heating_limit_c: float,
-    hot_water_share: float,
-    min_load_fraction: float,
-) -> np.ndarray:
-    """Hourly demand as a fraction of nominal (design) load (1).
-
-    ``hot_water_share`` of the design load is a flat hot-water base; the rest is space heat.
-    The result is floored at ``min_load_fraction``.
-    """
-    space = space_heat_fraction(t_air_c, design_t_air_c, heating_limit_c)
-    return np.maximum(hot_water_share + (1.0 - hot_water_share) * space, min_load_fraction)
 
 
 def supply_temperature_c(t_air_c: np.ndarray, curve_c: list[tuple[float, float]]) -> np.ndarray:
