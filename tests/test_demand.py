@@ -166,7 +166,9 @@ def test_rhythm_keeps_the_flat_models_annual_energy_per_consumer(write_config):
     np.testing.assert_allclose(shaped.demand_mw.sum(0), flat.demand_mw.sum(0), rtol=1e-6)
     total = shaped.demand_mw.sum(1)
     assert total.max() / total.mean() > flat.demand_mw.sum(1).max() / flat.demand_mw.sum(1).mean()
-    assert shaped.demand_mw.min() >= raw["demand"]["min_load_fraction"] * 0.0 - 1e-12
+    design_mw = load_district(load_config(write_config(raw)).district).heat.consumer_design_w
+    floor = raw["demand"]["min_load_fraction"]
+    assert (shaped.demand_mw / (design_mw * 1e-6)).min() >= floor - 1e-12
 
 
 def test_short_run_is_a_slice_of_the_full_year(write_config):
@@ -250,3 +252,22 @@ def test_espoo_class_mix_file_is_valid():
     names = load_district(scenario.district).heat.consumer_names
     assert sorted(mix.index) == sorted(names)
     np.testing.assert_allclose(mix.sum(axis=1), 1.0, atol=1e-9)
+
+
+def test_weather_file_covering_only_the_run(write_config, tmp_path):
+    """Without source_year and with a weather file of just the simulated days, the weighted
+    temperature starts in steady state and the anchor uses the hours the file has."""
+    raw = schutterwald_raw()
+    hours = pd.date_range("2030-02-01", periods=240, freq="h")
+    t = np.where(np.arange(240) < 120, -5.0, 5.0)
+    pd.DataFrame({"time": hours.strftime("%Y-%m-%dT%H:%M"), "t_air_c": t}).to_csv(
+        tmp_path / "w.csv", index=False)
+    raw["weather"] = {"file": str(tmp_path / "w.csv")}
+    raw["period"] = {"start": "2030-02-01T00:00", "hours": 240}
+    flat, _ = _inputs(raw, write_config)
+    raw["demand"]["rhythm"] = RHYTHM
+    shaped, _ = _inputs(raw, write_config)
+    np.testing.assert_allclose(shaped.demand_mw.sum(), flat.demand_mw.sum(), rtol=1e-9)
+    total = shaped.demand_mw.sum(1)
+    assert total[:120].mean() > total[120:].mean()  # the warm spell lowers demand, with a lag
+    assert total[120:132].mean() > total[-12:].mean()

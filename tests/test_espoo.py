@@ -7,6 +7,7 @@ spell). Slow: the full year, and the design-cold peak days.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,32 @@ def test_annual_heat_demand_is_about_2_2_twh(default):
     hot_water_mwh = scenario.demand.hot_water_share * district.heat.consumer_design_w.sum() * 1e-6
     assert 0.15 <= hot_water_mwh * 8760 / annual_mwh <= 0.25  # ESPOO-FIGURES: 15-25 %
     assert abs(float(inp.t_air_k.min()) - C_TO_K - (-21.2)) < 0.05  # measured 2021 minimum
+
+
+def test_demand_rhythm_meets_the_issue_figures(default):
+    """Demand with a rhythm on 2021 weather (local time): the flat model's annual energy, peak
+    and peak/mean in the published band, a January weekday morning peak 8-15 % above the daily
+    mean with a later, lower weekend peak, and July nights below 0.7 of the day."""
+    scenario, district, inp = default
+    flat_scenario = scenario.model_copy(update={"demand": scenario.demand.model_copy(
+        update={"rhythm": None, "min_load_fraction": 0.05})})
+    flat = build_inputs(flat_scenario, district.heat.consumer_names,
+                        district.heat.consumer_design_w)
+    total = pd.Series(inp.demand_mw.sum(axis=1), index=pd.DatetimeIndex(inp.time).tz_localize(
+        "UTC").tz_convert("Europe/Helsinki"))
+    assert abs(total.sum() / flat.demand_mw.sum() - 1.0) < 0.005
+    assert 800.0 <= total.max() <= 1000.0 and 3.3 <= total.max() / total.mean() <= 4.0
+    rel = total / total.groupby(total.index.date).transform("mean")
+    january = total.index.month == 1
+    workday = (total.index.dayofweek < 5) & ~np.isin(total.index.date, [date(2030, 1, 1),
+                                                                        date(2030, 1, 6)])
+    weekday = rel[january & workday].groupby(total.index[january & workday].hour).mean()
+    weekend = rel[january & ~workday].groupby(total.index[january & ~workday].hour).mean()
+    assert 6 <= weekday.idxmax() <= 10 and 1.08 <= weekday.max() <= 1.15
+    assert weekend.idxmax() > weekday.idxmax() and weekend.max() < weekday.max()
+    july = total[total.index.month == 7]
+    night = july[july.index.hour <= 5].mean()
+    assert night < 0.7 * july[(july.index.hour >= 7) & (july.index.hour <= 21)].mean()
 
 
 def test_design_cold_year_peaks_in_the_published_band(default, design_cold):
