@@ -233,16 +233,9 @@ def test_short_runs_converge_close_and_serve(season, request):
     supplied = ok.unit_heat_mw.sum("unit")
     error = np.abs(supplied - ok.consumer_heat_mw.sum("consumer") - ok.heat_loss_mw) / supplied
     assert float(error.max()) < 0.01
-    # heat is unserved only in hours the fleet cannot make it (the rhythm's coldest mornings
-    # ask more than the 2030 units' 877 MW usable at -21 °C)
-    short_mw = np.clip(ok.heat_demand_mw + ok.heat_loss_mw - _usable_capacity_mw(ok), 0, None)
-    assert float((ok.unserved_heat_mw - short_mw).max()) < 1.0
+    assert float(ok.unserved_heat_mw.max()) < 1e-6
     assert float(ok.consumer_t_supply_k.min()) >= T_MIN_CONSUMER_C + C_TO_K
-    if season == "summer":
-        assert float(ok.consumer_dp_bar.min()) >= DP_MIN_BAR - 0.2
-    # winter: the slack plant's fixed lift (7.1 bar) was tuned on the flat demand model; the
-    # rhythm's morning peaks leave the far eastern areas short of differential pressure (down
-    # to -2.7 bar in this week, networks/espoo/README.md: Demand) until the lift follows them
+    assert float(ok.consumer_dp_bar.min()) >= DP_MIN_BAR - 0.2
     assert float(ok.junction_p_bar.min()) > 0.0 and float(ok.junction_p_bar.max()) < P_MAX_BAR
     # every hour feasible, and there the balance closes within 0.1 %
     assert bool((ok.feasible == 1).all())
@@ -308,8 +301,7 @@ def test_full_year(tmp_path):
     assert f["converged_share"] >= 0.99
     assert abs(f["heat_delivered_mwh"] / ANNUAL_HEAT_MWH - 1.0) < 0.10
     assert 4.0 <= f["heat_loss_percent"] <= 12.0
-    # summer nights at the fixed 75 °C summer supply: 59.7 °C at the far end (README: Demand)
-    assert f["min_consumer_t_supply_c"] >= T_MIN_CONSUMER_C - 0.5
+    assert f["min_consumer_t_supply_c"] >= T_MIN_CONSUMER_C
     assert f["max_balance_error_percent"] < 1.0
     assert f["unserved_heat_mwh"] < 1e-3 * f["heat_demand_mwh"]
     with xr.open_dataset(path) as ds:
@@ -360,8 +352,9 @@ def test_2030_mix_cuts_co2_per_heat_in_every_season(tmp_path):
         coal = _g_per_kwh(tmp_path, COAL_ERA, start, 48)
         clean = _g_per_kwh(tmp_path, ESPOO, start, 48)
         # the coal era: ~200-300 g/kWh in winter; in summer the coal CHP cannot run below its
-        # 40 % minimum load and gas boilers make the heat besides the heat pump
-        assert coal > (150.0 if start == WINTER_START else 100.0)
+        # 40 % minimum load and gas boilers make the heat besides the heat pump (~98 g/kWh with
+        # the demand rhythm: summer nights ask less, so the heat pump's share is larger)
+        assert coal > (150.0 if start == WINTER_START else 90.0)
         assert clean <= at_most * coal, (start, clean, coal)
 
 

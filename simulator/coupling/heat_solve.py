@@ -42,8 +42,11 @@ class SolvedHeat:
     store_mw: np.ndarray  # net heat of each store, settled on what its plant delivered
 
 
-#: re-solves the operator may ask for in one heat solve (lift, supply temperature, under-supply)
-MAX_RESPONSES = 6
+#: re-solves the operator may ask for in one heat solve (lift, supply temperature, under-supply).
+#: 12, not 6: at summer-night flows a supply boost reaches the far substations with a gain of
+#: ~0.45, so the shortfall closes geometrically (Espoo, June nights with the demand rhythm:
+#: 27 of 96 hours stayed 0.07 K short after 6 responses, none after 12)
+MAX_RESPONSES = 12
 
 SolvedContext = Callable[[HeatState], HourContext]
 
