@@ -20,6 +20,7 @@ from simulator.config import load_config, read_yaml
 from simulator.district import load_district
 from simulator.heat.network import HeatInputs
 from simulator.inputs.build import build_inputs
+from simulator.output.cube import open_results
 from simulator.output.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,7 +167,7 @@ def test_several_plants_really_work(default, case):
 def _short_run(tmp_path_factory, start: str) -> xr.Dataset:
     out = tmp_path_factory.mktemp("espoo") / "run.nc"
     path = run(ESPOO, hours=SHORT_HOURS, output=out, overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         return ds.load()
 
 
@@ -251,7 +252,7 @@ def test_dispatch_and_grid_respond(winter, summer):
 @pytest.mark.slow
 def test_full_year(tmp_path):
     path = run(ESPOO, output=tmp_path / "espoo_2030.nc")
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] >= 0.99
     assert abs(f["heat_delivered_mwh"] / ANNUAL_HEAT_MWH - 1.0) < 0.10
@@ -259,7 +260,7 @@ def test_full_year(tmp_path):
     assert f["min_consumer_t_supply_c"] >= T_MIN_CONSUMER_C
     assert f["max_balance_error_percent"] < 1.0
     assert f["unserved_heat_mwh"] < 1e-3 * f["heat_demand_mwh"]
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         ok = ds.sel(time=ds.converged == 1).load()
     heat = ok.unit_heat_mw.sum("time")
     total = float(heat.sum())
@@ -276,7 +277,7 @@ def test_full_year(tmp_path):
 def test_design_cold_peak_is_served(tmp_path):
     path = run(DESIGN_COLD, hours=48, output=tmp_path / "cold.nc",
                overrides={"period.start": "2030-01-14T12:00"})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] == 1.0
     assert abs(f["peak_heat_mw"] / PEAK_MW - 1.0) < 0.15
@@ -290,7 +291,7 @@ COAL_ERA = ROOT / "configs" / "espoo_2019.yaml"
 def _g_per_kwh(tmp_path: Path, config: Path, start: str, hours: int) -> float:
     out = tmp_path / f"{config.stem}_{start[:10]}.nc"
     path = run(config, hours=hours, output=out, overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] == 1.0
     return f["co2_g_per_kwh_heat"]
@@ -345,7 +346,7 @@ STRESS = ROOT / "configs" / "espoo_2030_stress.yaml"
 def _stress(tmp_path: Path, start: str, hours: int) -> xr.Dataset:
     path = run(STRESS, hours=hours, output=tmp_path / f"stress_{start[:10]}.nc",
                overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         return ds.load()
 
 

@@ -11,6 +11,7 @@ import yaml
 from simulator.api import run
 from simulator.events import EventState
 from simulator.heat.network import HeatNetwork
+from simulator.output.cube import open_results
 
 from conftest import schutterwald_raw
 
@@ -21,7 +22,7 @@ SPLIT_PIPE = "pipe_K1078_K1079@305"
 def _run(tmp_path, raw, hours, name="ev"):
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw))
-    with xr.open_dataset(run(path, hours=hours, output=tmp_path / f"{name}.nc")) as ds:
+    with open_results(run(path, hours=hours, output=tmp_path / f"{name}.nc")) as ds:
         return ds.load()
 
 
