@@ -26,6 +26,7 @@ import pandapower
 import pandas as pd
 from pandapower import topology
 
+from simulator.grid import checks
 from simulator.grid.fast import FastGrid, GridResult
 from simulator.naming import point_xy, unique_names
 
@@ -102,6 +103,10 @@ class ElectricGrid:
             "trafo_hv_bus": ("trafo", [buses[b] for b in net.trafo["hv_bus"]]),
             "trafo_lv_bus": ("trafo", [buses[b] for b in net.trafo["lv_bus"]]),
         }
+
+    def bus_problems(self, buses: list[str]) -> dict[str, str]:
+        """Why each named bus cannot carry a unit (out of service, isolated); others left out."""
+        return checks.bus_problems(self._net, buses)
 
     def attach(self, names: list[str], buses: list[str]) -> None:
         """Create one load per simulator consumer of electricity, ``names[i]`` at ``buses[i]``."""

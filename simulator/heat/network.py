@@ -38,6 +38,7 @@ import pandapipes
 import pandas as pd
 from pandapipes.component_models.component_toolbox import p_correction_height_air
 
+from simulator.heat import checks
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, read_result_tables
 from simulator.heat.state import HeatInputs, HeatState
@@ -74,6 +75,11 @@ class HeatNetwork:
                   fast: bool = True) -> HeatNetwork:
         """Load a network written with ``pandapipes.to_json``."""
         return cls(pandapipes.from_json(str(path)), max_iter_bidirect, fast)
+
+    def scenario_problems(self, t_return_k: float) -> list[str]:
+        """Problems of this network under a scenario's return temperature (K), as
+        ``"<table> 'name': reason"`` lines (:func:`simulator.heat.checks.scenario_problems`)."""
+        return checks.scenario_problems(self._net, t_return_k)
 
     def _prepare(self) -> list[str]:
         """Check the structure and switch every element into the modes the adapter drives."""
