@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,7 +23,7 @@ from simulator.config.units import (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Period(_Model):
@@ -138,7 +138,7 @@ class GridIntensityFile(HourlyFile):
 class ElectricLoad(_Model):
     """Hourly multiplier (1) of the background loads stored in the district's electric.json."""
 
-    scale: float | HourlyFile = 1.0
+    scale: Annotated[float, Field(ge=0.0)] | HourlyFile = 1.0
 
 
 class Carbon(_Model):
@@ -152,7 +152,7 @@ class Carbon(_Model):
     neutral for this scenario (the summary says whether it is met).
     """
 
-    grid_intensity_g_per_kwh: float | GridIntensityFile = 50.0
+    grid_intensity_g_per_kwh: Annotated[float, Field(ge=0.0)] | GridIntensityFile = 50.0
     fuel_t_per_tj: dict[str, float] = Field(default_factory=dict)
     chp_allocation: Literal["efficiency", "energy", "heat"] = "efficiency"
     target_g_per_kwh: float | None = Field(None, ge=0.0)

@@ -228,6 +228,23 @@ def _edges(net: pandapipes.pandapipesNet, table: str, a: str, b: str
             enumerate(zip(frame[a], frame[b], strict=True)) if on[i]]
 
 
+def reachable_consumers(net: pandapipes.pandapipesNet) -> np.ndarray:
+    """Which consumers have a path of in-service elements to the in-service pressure-holding
+    plant now (pipes closed by events included): a solve that leaves one of them without a
+    result has failed; the others are cut off and unserved."""
+    graph = nx.Graph()
+    graph.add_nodes_from(net.junction.index)
+    valve = ("from_junction", "to_junction") if "from_junction" in net.get("valve", ()) else (
+        "junction", "element")
+    for table, ends in (("pipe", ("from_junction", "to_junction")), ("valve", valve),
+                        ("heat_consumer", ("from_junction", "to_junction")),
+                        ("circ_pump_pressure", ("flow_junction", "return_junction"))):
+        graph.add_edges_from((x, y) for x, y, _ in _edges(net, table, *ends))
+    slack = _edges(net, "circ_pump_pressure", "flow_junction", "return_junction")
+    reach = nx.node_connected_component(graph, slack[0][0]) if slack else set()
+    return np.array([int(j) in reach for j in net.heat_consumer["from_junction"]], dtype=bool)
+
+
 def _topology_problems(net: pandapipes.pandapipesNet, found: Problems) -> None:
     """Orphan junctions, consumers cut off from the slack plant, swapped plants."""
     junctions = _names(net, "junction")

@@ -65,6 +65,9 @@ class HeatNetwork:
         problems = self._prepare()
         if problems:
             raise ValueError("; ".join(problems))
+        #: pipes the file has in service: events close pipes, they never open the file's closed
+        self._pipe_on_file = net.pipe["in_service"].to_numpy(dtype=bool, copy=True)
+        self._reachable = checks.reachable_consumers(net)
         self._init_t_k = net.junction["tfluid_k"].to_numpy(copy=True)
         self._init_p_bar = net.junction["pn_bar"].to_numpy(copy=True)
         n_fixed = len(self.fixed_plant_names)
@@ -319,11 +322,13 @@ class HeatNetwork:
         return np.asarray(self._net.fluid.get_heat_capacity(np.asarray(t_k, dtype=float)))
 
     def set_closed_pipes(self, names: list[str]) -> None:
-        """Close the named pipes (out of service), open all others; restart cold after a change."""
-        open_ = ~np.isin(self.pipe_names, names)
+        """Close the named pipes (out of service), reopen all others the file has in service;
+        restart cold after a change."""
+        open_ = ~np.isin(self.pipe_names, names) & self._pipe_on_file
         if np.array_equal(open_, self._net.pipe["in_service"].to_numpy(dtype=bool)):
             return
         self._net.pipe["in_service"] = open_
+        self._reachable = checks.reachable_consumers(self._net)
         self._cold_start()
         # the structure changed: the next plain solve sets the fast path up again and checks it
         self._fast = None
@@ -368,7 +373,10 @@ class HeatNetwork:
         # consumers cut off from every plant (a closed pipe split the network) get NaN results:
         # they receive nothing, which the caller books as unserved heat
         connected = np.isfinite(q_c) & np.isfinite(t_in_c)
-        physical = bool(np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
+        # a consumer with a path to the plant but no result: the solve failed (measured: an
+        # unsolvable net returns NaN for every consumer without raising)
+        physical = bool(np.all(connected[self._reachable])
+                        and np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
         return HeatState(
             converged=physical,
             iterations=iterations,

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ import xarray as xr
 
 __all__ = [
     "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "cube_dims", "encoding_for",
-    "from_disk", "open_results", "to_disk", "write_cube",
+    "from_disk", "open_results", "output_problems", "to_disk", "write_cube",
 ]
 
 ELEMENT_DIMS: tuple[str, ...] = ("unit", "plant", "consumer", "junction", "pipe", "bus", "line",
@@ -327,6 +328,43 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for parent in path.parents:
+        if parent.exists():
+            return parent
+    return Path(path.anchor or ".")
+
+
+def output_problems(path: str | os.PathLike[str]) -> list[str]:
+    """Why a cube could not be written at ``path`` (a directory, an unwritable or missing
+    parent, a name too long for the file system), found before anything is simulated: the
+    nearest existing folder is probed by creating and removing a temp file in it."""
+    target = Path(path)
+    if target.is_dir():
+        return [f"{target}: is a directory; give the cube's file path, e.g. {target / 'x.nc'}"]
+    if target.exists() and not target.is_file():
+        return [f"{target}: exists and is not a regular file"]
+    folder = _existing_ancestor(target.absolute())
+    if not folder.is_dir():
+        return [f"{target}: {folder} is a file, not a folder"]
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    longest = len(temp_name(target).name)
+    too_long = [part for part in target.parts if len(part.encode()) > name_max]
+    if too_long or longest > name_max:
+        return [f"{target}: the file name is too long for the file system "
+                f"(names of at most {name_max - (longest - len(target.name))} bytes)"]
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".districtsim-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return [f"{target}: cannot write in {folder}: {err.strerror or err}"]
+    return []
 
 
 def write_cube(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
