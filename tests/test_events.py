@@ -152,5 +152,5 @@ def test_zero_load_hour_and_all_units_out_hour_keep_going(tmp_path):
     ds = _run(tmp_path, raw, 3, "zero")
     assert ds.converged.values.tolist() == [1, 1, 1]
     assert float(ds.heat_demand_mw[1]) == 0.0 and float(ds.unserved_heat_mw[1]) == 0.0
-    assert float(ds.unit_heat_mw[2].sum()) == 0.0
+    assert float(ds.unit_heat_mw.isel(time=2).sum()) == 0.0
     assert float(ds.unserved_heat_mw[2]) == pytest.approx(float(ds.heat_demand_mw[2]))

@@ -211,7 +211,14 @@ def network_problems(net: pandapipes.pandapipesNet) -> list[str]:
     refs_ok = _reference_problems(net, found)
     _value_problems(net, found)
     _duplicate_problems(net, found)
-    if refs_ok and not found:
+    consumers = net["heat_consumer"] if "heat_consumer" in net else pd.DataFrame()
+    if len(consumers):
+        names = _names(net, "heat_consumer")
+        for i in np.flatnonzero(~_on(consumers)):
+            found.add("heat_consumer", "off", f"heat_consumer '{names[i]}': out of service: "
+                      "its demand would go unserved every hour; remove it or put it in service")
+    slack = net["circ_pump_pressure"] if "circ_pump_pressure" in net else pd.DataFrame()
+    if refs_ok and len(slack) and _on(slack).sum() == 1 and len(consumers):
         _topology_problems(net, found)
     return found.lines()
 
@@ -229,20 +236,24 @@ def _edges(net: pandapipes.pandapipesNet, table: str, a: str, b: str
 
 
 def reachable_consumers(net: pandapipes.pandapipesNet) -> np.ndarray:
-    """Which consumers have a path of in-service elements to the in-service pressure-holding
-    plant now (pipes closed by events included): a solve that leaves one of them without a
-    result has failed; the others are cut off and unserved."""
-    graph = nx.Graph()
-    graph.add_nodes_from(net.junction.index)
+    """Which consumers are fed now (pipes closed by events included): their supply junction
+    has a path of in-service pipes and open valves to the flow junction of the in-service
+    pressure-holding plant, and their return junction one to its return junction. A solve
+    that leaves one of them without a result has failed; the others are cut off (unserved)."""
+    pipes = nx.Graph()
+    pipes.add_nodes_from(net.junction.index)
     valve = ("from_junction", "to_junction") if "from_junction" in net.get("valve", ()) else (
         "junction", "element")
-    for table, ends in (("pipe", ("from_junction", "to_junction")), ("valve", valve),
-                        ("heat_consumer", ("from_junction", "to_junction")),
-                        ("circ_pump_pressure", ("flow_junction", "return_junction"))):
-        graph.add_edges_from((x, y) for x, y, _ in _edges(net, table, *ends))
+    for table, ends in (("pipe", ("from_junction", "to_junction")), ("valve", valve)):
+        pipes.add_edges_from((x, y) for x, y, _ in _edges(net, table, *ends))
     slack = _edges(net, "circ_pump_pressure", "flow_junction", "return_junction")
-    reach = nx.node_connected_component(graph, slack[0][0]) if slack else set()
-    return np.array([int(j) in reach for j in net.heat_consumer["from_junction"]], dtype=bool)
+    if not slack:
+        return np.zeros(len(net.heat_consumer), dtype=bool)
+    flow = nx.node_connected_component(pipes, slack[0][0])
+    back = nx.node_connected_component(pipes, slack[0][1])
+    return np.array([int(s) in flow and int(r) in back for s, r in
+                     zip(net.heat_consumer["from_junction"], net.heat_consumer["to_junction"],
+                         strict=True)], dtype=bool)
 
 
 def _topology_problems(net: pandapipes.pandapipesNet, found: Problems) -> None:
