@@ -31,8 +31,11 @@ class Terminated(BaseException):
     """
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+        super().__init__(signum)  # args stay (signum,): libraries may re-create the exception
+        self.signum = int(signum)
+
+    def __str__(self) -> str:
+        return signal.Signals(self.signum).name
 
 
 def _terminate(signum: int, _frame: object) -> None:
