@@ -36,6 +36,9 @@ FINITE = {"bus": ("vn_kv",), "line": ("length_km", "r_ohm_per_km", "x_ohm_per_km
           "shunt": ("p_mw", "q_mvar"), "impedance": ("rft_pu", "xft_pu", "sn_mva"),
           "storage": ("p_mw", "q_mvar")}
 SHOWN = 12
+#: flags pandapower's InvalidValues checks itself
+LIBRARY_FLAGS = {*((t, "in_service") for t in ("bus", "line", "trafo", "trafo3w", "load",
+                                               "sgen", "gen")), ("switch", "closed")}
 
 
 def _names(net: pandapower.pandapowerNet, table: str) -> dict[int, str]:
@@ -82,15 +85,27 @@ def _reference_problems(net: pandapower.pandapowerNet) -> list[str]:
     return out
 
 
+def _is_flag(value: object) -> bool:
+    return isinstance(value, bool | np.bool_) or (
+        isinstance(value, int | float | np.integer | np.floating) and value in (0, 1))
+
+
 def _value_problems(net: pandapower.pandapowerNet) -> list[str]:
     out = []
+    for table in _tables(net):  # every flag a power flow reads must be true or false
+        for column in ("in_service", "closed", "slack"):
+            if column in net[table] and (table, column) not in LIBRARY_FLAGS:
+                names = _names(net, table)
+                out += [f"{table} '{names[i]}': {column} is {v!r}; must be true or false"
+                        for i, v in zip(net[table].index, net[table][column], strict=True)
+                        if not _is_flag(v)]
     for table, columns in FINITE.items():
         if table not in net or not len(net[table]):
             continue
         names = _names(net, table)
         for column in (c for c in columns if c in net[table]):
             x = pd.to_numeric(net[table][column], errors="coerce").to_numpy(dtype=float)
-            out += [f"{table} '{names[i]}': {column} is {x[k]!r}; must be a finite number"
+            out += [f"{table} '{names[i]}': {column} is {x[k]:g}; must be a finite number"
                     for k, i in enumerate(net[table].index) if np.isinf(x[k])]
     if len(net.line):
         names = _names(net, "line")

@@ -44,10 +44,10 @@ VALUES: tuple[tuple[str, str, str], ...] = (
     ("circ_pump_pressure", "p_flow_bar", "finite"), ("circ_pump_pressure", "plift_bar", ">0"),
     ("circ_pump_pressure", "in_service", "bool"), ("circ_pump_mass", "in_service", "bool"),
 )
-WHAT = {"qext_w": "design load (W)", "u_w_per_m2k": "heat-transfer coefficient (W m-2 K-1)",
-        "length_km": "length (km)", "inner_diameter_mm": "inner diameter (mm)",
-        "diameter_m": "diameter (m)", "tfluid_k": "initial temperature (K)",
-        "plift_bar": "pressure lift (bar)", "k_mm": "roughness (mm)"}
+WHAT = {"qext_w": "design load, W", "u_w_per_m2k": "heat-transfer coefficient, W m-2 K-1",
+        "length_km": "length", "inner_diameter_mm": "inner diameter",
+        "diameter_m": "diameter", "tfluid_k": "initial temperature",
+        "plift_bar": "pressure lift", "k_mm": "roughness"}
 RULE = {">0": "must be a positive number", ">=0": "must be a number >= 0",
         "finite": "must be a finite number", "bool": "must be true or false"}
 #: problems of one kind shown per table before they are counted
@@ -83,6 +83,15 @@ def _bad(values: pd.Series, rule: str) -> np.ndarray:
     elif rule == ">=0":
         bad |= ~(x >= 0)
     return bad
+
+
+def _show(value: object) -> str:
+    """A cell as a user wrote it: ``-0.3``, ``nan``, ``'abc'``, ``None``."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, int | float | np.integer | np.floating):
+        return f"{float(value):g}"
+    return repr(value)
 
 
 class Problems:
@@ -121,18 +130,25 @@ def _value_problems(net: pandapipes.pandapipesNet, found: Problems) -> None:
                 found.add(table, column, f"{table}: column '{column}' is missing ({RULE[rule]})")
             continue
         names = _names(net, table)
-        what = WHAT.get(column, column)
+        what = f" ({WHAT[column]})" if column in WHAT else ""
         for i in np.flatnonzero(_bad(frame[column], rule)):
-            found.add(table, column, f"{table} '{names[i]}': {column} {what} is "
-                      f"{frame[column].iloc[i]!r}; {RULE[rule]}")
+            found.add(table, column, f"{table} '{names[i]}': {column}{what} is "
+                      f"{_show(frame[column].iloc[i])}; {RULE[rule]}")
+    for table in _tables(net):  # every flag a pipeflow reads must be true or false
+        for column in ("in_service", "opened"):
+            if column in net[table] and (table, column) not in {(t, c) for t, c, _ in rules}:
+                names = _names(net, table)
+                for i in np.flatnonzero(_bad(net[table][column], "bool")):
+                    found.add(table, column, f"{table} '{names[i]}': {column} is "
+                              f"{_show(net[table][column].iloc[i])}; must be true or false")
     pipe = net.pipe
     if "outer_diameter_mm" in pipe and "inner_diameter_mm" in pipe and len(pipe):
         outer = pd.to_numeric(pipe["outer_diameter_mm"], errors="coerce").to_numpy(dtype=float)
         inner = pd.to_numeric(pipe["inner_diameter_mm"], errors="coerce").to_numpy(dtype=float)
         names = _names(net, "pipe")
         for i in np.flatnonzero(np.isfinite(outer) & (outer < inner)):
-            found.add("pipe", "outer", f"pipe '{names[i]}': outer_diameter_mm {outer[i]!r} is "
-                      f"below inner_diameter_mm {inner[i]!r}")
+            found.add("pipe", "outer", f"pipe '{names[i]}': outer_diameter_mm {outer[i]:g} is "
+                      f"below inner_diameter_mm {inner[i]:g}")
 
 
 def _reference_problems(net: pandapipes.pandapipesNet, found: Problems) -> bool:
