@@ -315,7 +315,7 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
     clean = _g_per_kwh(tmp_path, ESPOO, "2030-01-01T00:00", 8760)
     assert clean <= 0.2 * coal, (clean, coal)
     for config in (COAL_ERA, ESPOO):  # both years: no CHP ever below its minimum stable load
-        with xr.open_dataset(tmp_path / f"{config.stem}_2030-01-01.nc") as ds:
+        with open_results(tmp_path / f"{config.stem}_2030-01-01.nc") as ds:
             scenario = load_config(config)
             for unit in scenario.units:
                 if unit.type != "chp":
@@ -328,7 +328,7 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
 def test_data_centre_cop_in_winter_and_every_hour_feasible(tmp_path):
     """The year of espoo_2030: the data-centre heat pumps at their 85 °C outlet in winter give a
     December-February COP of 3.2-3.8; every hour is feasible and its balance closes to 0.1 %."""
-    with xr.open_dataset(run(ESPOO, output=tmp_path / "year.nc")) as ds:
+    with open_results(run(ESPOO, output=tmp_path / "year.nc")) as ds:
         winter = ds.time.to_index().month.isin([12, 1, 2])
         for unit in ("dc_espoo_hp", "dc_kirkkonummi_hp"):
             q, cop = (ds[v].sel(unit=unit).values for v in ("unit_heat_mw", "unit_cop"))
