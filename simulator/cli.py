@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a run failed (too many hours did not converge), 2 bad i
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -196,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted: nothing half-written is left; a sweep keeps its finished cases "
               "(rerun it with --resume)", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     except Terminated as err:
         print(f"\nterminated ({err}): nothing half-written is left; a sweep keeps its finished "
               "cases (rerun it with --resume)", file=sys.stderr)
