@@ -157,6 +157,14 @@ def duplicate_bus(net: Grid) -> None:
     net.bus.loc[net.bus.index[5], "name"] = net.bus.at[net.bus.index[4], "name"]
 
 
+def line_to_itself(net: Grid) -> None:
+    net.line.loc[net.line.index[2], "to_bus"] = net.line.at[net.line.index[2], "from_bus"]
+
+
+def line_across_voltage_levels(net: Grid) -> None:
+    net.line.loc[net.line.index[3], "to_bus"] = _at(net.bus, "Bus 0")  # the 110 kV bus
+
+
 GRID_CASES = [
     (no_ext_grid, "ext_grid", "no ext_grid"),
     (ext_grid_out_of_service, "ext_grid", "out of service"),
@@ -166,6 +174,8 @@ GRID_CASES = [
     (nan_load, "load '", "p_mw is nan"),
     (missing_bus_index, "line '", "999 is not a bus index"),
     (duplicate_bus, "bus '", "name used by 2"),
+    (line_to_itself, "line '", "from_bus and to_bus are the same bus"),
+    (line_across_voltage_levels, "line '", "different nominal voltage"),
 ]
 
 

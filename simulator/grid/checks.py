@@ -1,13 +1,14 @@
 """What a pandapower grid must be before time starts: every problem, each naming its element.
 
-:func:`network_problems` returns ``"<table> 'name': reason"`` lines, all at once. Value ranges
-and bus references come from pandapower's own diagnostic (``InvalidValues``,
-``MissingBusIndices``: its documented input restrictions, not the plausibility limits on
-transformer short-circuit voltages); added here: references in every other table, infinite
-values, zero-impedance lines and impedances, a missing or out-of-service external grid and
-duplicate names. :func:`bus_problems` says why a bus cannot carry a unit (out of service, or no
-path to an in-service external grid). pandapower 3.3's pandera schemas were tried first and
-left: they reject pandapower's own example networks on column dtypes.
+:func:`network_problems` returns ``"<table> 'name': reason"`` lines, all at once. Value ranges,
+bus references and voltage levels come from pandapower's own diagnostic (``InvalidValues``,
+``MissingBusIndices``, ``DifferentVoltageLevelsConnected``: its documented input restrictions,
+not its plausibility limits on transformer short-circuit voltages); added here: references in
+every other table, flags that are not true or false, infinite values, branches whose two ends
+are one bus, zero-impedance lines and impedances, a missing or out-of-service external grid
+and duplicate names. :func:`bus_problems` says why a bus cannot carry a unit (out of service,
+or no path to an in-service external grid). pandapower 3.3's pandera schemas were tried first
+and left: they reject pandapower's own example networks on column dtypes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ import numpy as np
 import pandapower
 import pandas as pd
 from pandapower import topology
-from pandapower.diagnostic.diagnostic_functions import InvalidValues, MissingBusIndices
+from pandapower.diagnostic.diagnostic_functions import (
+    DifferentVoltageLevelsConnected,
+    InvalidValues,
+    MissingBusIndices,
+)
 
 from simulator.naming import unique_names
 
@@ -53,6 +58,11 @@ def _tables(net: pandapower.pandapowerNet) -> list[str]:
 
 def _library_problems(net: pandapower.pandapowerNet) -> list[str]:
     out = []
+    levels = DifferentVoltageLevelsConnected().diagnostic(net) or {}
+    for key, table in (("lines", "line"), ("switches", "switch")):
+        names = _names(net, table) if levels.get(key) else {}
+        out += [f"{table} '{names[i]}': connects buses of different nominal voltage (vn_kv); "
+                "only a transformer may" for i in levels.get(key, [])]
     invalid = InvalidValues().diagnostic(net) or {}
     for table, rows in invalid.items():
         names = _names(net, table)
@@ -107,6 +117,12 @@ def _value_problems(net: pandapower.pandapowerNet) -> list[str]:
             x = pd.to_numeric(net[table][column], errors="coerce").to_numpy(dtype=float)
             out += [f"{table} '{names[i]}': {column} is {x[k]:g}; must be a finite number"
                     for k, i in enumerate(net[table].index) if np.isinf(x[k])]
+    for table, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
+        if len(net[table]):
+            names = _names(net, table)
+            same = net[table][a].to_numpy() == net[table][b].to_numpy()
+            out += [f"{table} '{names[i]}': {a} and {b} are the same bus"
+                    for i in net[table].index[same]]
     if len(net.line):
         names = _names(net, "line")
         zero = (net.line["r_ohm_per_km"] == 0) & (net.line["x_ohm_per_km"] == 0)
