@@ -17,14 +17,26 @@ from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
 from simulator.inputs import build_inputs
-from simulator.output.cube import Recorder, write_cube
+from simulator.output.cube import Recorder, output_problems, write_cube
 from simulator.output.summary import summarize
 
 RESULTS_DIR = Path("results")
 
 
 class RunFailed(RuntimeError):
-    """Too many hours failed to converge: nothing was written."""
+    """Too many hours failed to converge, or the cube could not be written: nothing was."""
+
+
+def hours_problems(config_path: Path, scenario: Scenario, hours: int | None) -> list[str]:
+    """``--hours`` must be a positive count within the scenario's period."""
+    if hours is None:
+        return []
+    if hours <= 0:
+        return [f"{config_path}: --hours: must be a positive number of hours"]
+    if hours > scenario.period.hours:
+        return [f"{config_path}: --hours: {hours} is more than the scenario's period.hours "
+                f"({scenario.period.hours}); --hours simulates the first hours of the period"]
+    return []
 
 
 def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -133,8 +145,11 @@ def run(
     """
     config_path = Path(config_path)
     scenario = load_config(config_path, overrides)
-    if hours is not None and hours <= 0:
-        raise ConfigError([f"{config_path}: --hours: must be a positive number of hours"])
+    path = Path(output) if output is not None else RESULTS_DIR / f"{scenario.name}.nc"
+    problems = hours_problems(config_path, scenario, hours) + [
+        f"--output: {p}" for p in output_problems(path)]
+    if problems:
+        raise ConfigError(problems)
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
@@ -148,8 +163,12 @@ def run(
             "no cube written"
         )
     ds = recorder.to_dataset(attrs).assign_coords(geometry_coords(district))
-    path = Path(output) if output is not None else RESULTS_DIR / f"{scenario.name}.nc"
-    write_cube(ds, path)
+    try:
+        write_cube(ds, path)
+    except (OSError, RuntimeError) as err:  # netCDF reports a full disk as RuntimeError
+        reason = getattr(err, "strerror", None) or str(err)
+        raise RunFailed(f"{path}: cannot write the cube: {reason}; nothing was written "
+                        "(a previous file at that path is unchanged)") from err
     return path
 
 

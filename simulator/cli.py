@@ -6,6 +6,8 @@ Exit codes: 0 success, 1 a run failed (too many hours did not converge), 2 bad i
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +22,32 @@ from simulator.output.summary import format_comparison, format_summary, summariz
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so every temp file is removed on the way.
+
+    A BaseException, as KeyboardInterrupt is: the sweep's ``except Exception`` around a case
+    must not book a termination as a failed case and go on.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)  # args stay (signum,): libraries may re-create the exception
+        self.signum = int(signum)
+
+    def __str__(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP raise :class:`Terminated` (their default ends the process at once,
+    leaving a half-written temp file behind); SIGINT raises KeyboardInterrupt as always."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,6 +183,7 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; the exit code."""
     args = _parser().parse_args(argv)
+    install_signal_handlers()
     try:
         return COMMANDS[args.command](args)
     except ConfigError as err:
@@ -168,3 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted: nothing half-written is left; a sweep keeps its finished cases "
               "(rerun it with --resume)", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    except Terminated as err:
+        print(f"\nterminated ({err}): nothing half-written is left; a sweep keeps its finished "
+              "cases (rerun it with --resume)", file=sys.stderr)
+        return 128 + err.signum

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.config import ConfigError, Scenario
+from simulator.constants import C_TO_K
 from simulator.dispatch.policy import policy_factory
 from simulator.grid import ElectricGrid
+from simulator.grid import checks as grid_checks
 from simulator.heat import HeatNetwork
+from simulator.heat import checks as heat_checks
 
 HEAT_FILE = "heat.json"
 ELECTRIC_FILE = "electric.json"
@@ -28,7 +31,9 @@ class District:
 
 
 def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -> District:
-    """Load both networks of a district folder; ConfigError naming the file on failure."""
+    """Load both networks of a district folder, checked (:mod:`simulator.heat.checks`,
+    :mod:`simulator.grid.checks`); ConfigError with every problem of both files, each line
+    ``file: <table> 'name': reason``."""
     problems = [
         f"{path / name}: file not found"
         for name in (HEAT_FILE, ELECTRIC_FILE)
@@ -36,12 +41,18 @@ def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -
     ]
     if problems:
         raise ConfigError(problems)
+    heat_net, heat_problems = heat_checks.read_net(path / HEAT_FILE)
+    grid_net, grid_problems = grid_checks.read_net(path / ELECTRIC_FILE)
+    problems = ([f"{path / HEAT_FILE}: {p}" for p in heat_problems]
+                + [f"{path / ELECTRIC_FILE}: {p}" for p in grid_problems])
+    if problems:
+        raise ConfigError(problems)
     try:
-        heat = HeatNetwork.from_json(path / HEAT_FILE, max_iter_bidirect, fast)
-    except Exception as err:
+        heat = HeatNetwork(heat_net, max_iter_bidirect, fast)
+    except Exception as err:  # what the checks above did not foresee is still the file's
         problems.append(f"{path / HEAT_FILE}: not a usable pandapipes network: {err}")
     try:
-        grid = ElectricGrid.from_json(path / ELECTRIC_FILE, fast)
+        grid = ElectricGrid(grid_net, fast)
     except Exception as err:
         problems.append(f"{path / ELECTRIC_FILE}: not a usable pandapower network: {err}")
     if problems:
@@ -52,6 +63,17 @@ def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -
 def _unknown(kind: str, name: str, known: list[str], where: Path) -> str:
     shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
     return f"'{name}' is not a {kind} in {where} (known: {shown})"
+
+
+def _bus_problems(scenario: Scenario, district: District, config_path: Path) -> list[str]:
+    """Units and pumps on buses that are out of service or cut off from every external grid."""
+    keys = [(f"units[{i}].bus", u.bus) for i, u in enumerate(scenario.units)
+            if getattr(u, "bus", None) is not None]
+    keys += [(f"pumps[{i}].bus", p.bus) for i, p in enumerate(scenario.pumps)]
+    why = district.grid.bus_problems([bus for _, bus in keys])
+    grid_file = district.path / ELECTRIC_FILE
+    return [f"{config_path}: {key}: bus '{bus}' of {grid_file}: {why[bus]}"
+            for key, bus in keys if bus in why]
 
 
 def check_wiring(scenario: Scenario, district: District, config_path: Path) -> None:
@@ -90,6 +112,9 @@ def check_wiring(scenario: Scenario, district: District, config_path: Path) -> N
         if name not in branches:
             problems.append(f"{config_path}: coupling.loading_limits_percent.{name}: "
                             + _unknown("line or trafo", name, branches, grid_file))
+    problems += _bus_problems(scenario, district, config_path)
+    problems += [f"{heat_file}: {p}" for p in district.heat.scenario_problems(
+        scenario.supply_temperature.return_c + C_TO_K)]
     try:
         policy_factory(scenario.dispatch.policy)
     except ConfigError as err:

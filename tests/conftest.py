@@ -33,3 +33,11 @@ def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def short_cube(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 6-hour Schutterwald cube, written once per test session (read it, never change it)."""
+    from simulator.api import run
+
+    return run(SCHUTTERWALD, hours=6, output=tmp_path_factory.mktemp("short") / "sw6.nc")

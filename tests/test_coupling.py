@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import xarray as xr
 import yaml
 
 from simulator.api import run
 from simulator.coupling.feedback import Limits, extra_curtailment_mw, violations
+from simulator.output.cube import open_results
 
 from conftest import schutterwald_raw
 
@@ -47,7 +47,7 @@ def _run(tmp_path, coupling, name):
             unit["min_load_fraction"] = 0.0
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw))
-    with xr.open_dataset(run(path, hours=8, output=tmp_path / f"{name}.nc")) as ds:
+    with open_results(run(path, hours=8, output=tmp_path / f"{name}.nc")) as ds:
         return ds.load()
 
 

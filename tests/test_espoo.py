@@ -21,6 +21,7 @@ from simulator.config import load_config, read_yaml
 from simulator.district import load_district
 from simulator.heat.network import HeatInputs
 from simulator.inputs.build import build_inputs
+from simulator.output.cube import open_results
 from simulator.output.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,7 +197,7 @@ def test_several_plants_really_work(default, case):
 def _short_run(tmp_path_factory, start: str) -> xr.Dataset:
     out = tmp_path_factory.mktemp("espoo") / "run.nc"
     path = run(ESPOO, hours=SHORT_HOURS, output=out, overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         return ds.load()
 
 
@@ -296,7 +297,7 @@ def test_dispatch_and_grid_respond(winter, summer):
 @pytest.mark.slow
 def test_full_year(tmp_path):
     path = run(ESPOO, output=tmp_path / "espoo_2030.nc")
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] >= 0.99
     assert abs(f["heat_delivered_mwh"] / ANNUAL_HEAT_MWH - 1.0) < 0.10
@@ -304,7 +305,7 @@ def test_full_year(tmp_path):
     assert f["min_consumer_t_supply_c"] >= T_MIN_CONSUMER_C
     assert f["max_balance_error_percent"] < 1.0
     assert f["unserved_heat_mwh"] < 1e-3 * f["heat_demand_mwh"]
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         ok = ds.sel(time=ds.converged == 1).load()
     heat = ok.unit_heat_mw.sum("time")
     total = float(heat.sum())
@@ -321,7 +322,7 @@ def test_full_year(tmp_path):
 def test_design_cold_peak_is_served(tmp_path):
     path = run(DESIGN_COLD, hours=48, output=tmp_path / "cold.nc",
                overrides={"period.start": "2030-01-14T12:00"})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] == 1.0
     assert PEAK_MW <= f["peak_heat_mw"] <= 1050.0
@@ -339,7 +340,7 @@ COAL_ERA = ROOT / "configs" / "espoo_2019.yaml"
 def _g_per_kwh(tmp_path: Path, config: Path, start: str, hours: int) -> float:
     out = tmp_path / f"{config.stem}_{start[:10]}.nc"
     path = run(config, hours=hours, output=out, overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         f = summarize(ds.load())
     assert f["converged_share"] == 1.0
     return f["co2_g_per_kwh_heat"]
@@ -364,7 +365,7 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
     clean = _g_per_kwh(tmp_path, ESPOO, "2030-01-01T00:00", 8760)
     assert clean <= 0.2 * coal, (clean, coal)
     for config in (COAL_ERA, ESPOO):  # both years: no CHP ever below its minimum stable load
-        with xr.open_dataset(tmp_path / f"{config.stem}_2030-01-01.nc") as ds:
+        with open_results(tmp_path / f"{config.stem}_2030-01-01.nc") as ds:
             scenario = load_config(config)
             for unit in scenario.units:
                 if unit.type != "chp":
@@ -377,7 +378,7 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
 def test_data_centre_cop_in_winter_and_every_hour_feasible(tmp_path):
     """The year of espoo_2030: the data-centre heat pumps at their 85 °C outlet in winter give a
     December-February COP of 3.2-3.8; every hour is feasible and its balance closes to 0.1 %."""
-    with xr.open_dataset(run(ESPOO, output=tmp_path / "year.nc")) as ds:
+    with open_results(run(ESPOO, output=tmp_path / "year.nc")) as ds:
         winter = ds.time.to_index().month.isin([12, 1, 2])
         for unit in ("dc_espoo_hp", "dc_kirkkonummi_hp"):
             q, cop = (ds[v].sel(unit=unit).values for v in ("unit_heat_mw", "unit_cop"))
@@ -395,7 +396,7 @@ STRESS = ROOT / "configs" / "espoo_2030_stress.yaml"
 def _stress(tmp_path: Path, start: str, hours: int) -> xr.Dataset:
     path = run(STRESS, hours=hours, output=tmp_path / f"stress_{start[:10]}.nc",
                overrides={"period.start": start})
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         return ds.load()
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
 from simulator.api import RunFailed, run
 from simulator.heat.network import HeatNetwork
+from simulator.output.cube import open_results
 
 from conftest import schutterwald_raw
 
@@ -34,7 +34,7 @@ def test_failed_hour_is_nan_and_flagged_and_neighbours_are_not(tmp_path, write_c
     raw["demand"]["min_load_fraction"] = 0.0
     raw["solver"] = {"max_failed_share": 0.5}
     out = run(write_config(raw), hours=3, output=tmp_path / "f.nc")
-    with xr.open_dataset(out) as ds:
+    with open_results(out) as ds:
         assert ds.converged.values.tolist() == [1, 0, 1]
         assert ds.heat_converged.values.tolist() == [1, 0, 1]
         bad = ds.isel(time=1)

@@ -22,6 +22,7 @@ from simulator.api import run
 from simulator.config import ConfigError, load_config
 from simulator.dispatch.merit import Boost, allocate
 from simulator.operation.limits import saturation_pressure_bar
+from simulator.output.cube import open_results
 
 from networks_factory import scenario
 
@@ -66,7 +67,7 @@ def _run(tmp_path: Path, units: list[dict], operation: dict | None = None, hours
         raw["operation"] = operation
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw))
-    with xr.open_dataset(run(path, hours=hours, output=tmp_path / f"{name}.nc")) as ds:
+    with open_results(run(path, hours=hours, output=tmp_path / f"{name}.nc")) as ds:
         return ds.load()
 
 

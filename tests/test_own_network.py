@@ -19,6 +19,7 @@ import yaml
 from simulator.api import run
 from simulator.config import ConfigError
 from simulator.naming import unique_names
+from simulator.output.cube import open_results
 
 from networks_factory import (
     FIXED_PLANT,
@@ -63,7 +64,7 @@ def cube(district: Path) -> xr.Dataset:
     """The cube of a 24 h run of the test district."""
     config = write_yaml(district, "own.yaml", scenario(UNITS))
     path = run(config, hours=HOURS, output=district / "own.nc")
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         return ds.load()
 
 

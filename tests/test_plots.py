@@ -62,8 +62,8 @@ def variant(cube: Path, path: Path, failed: slice | None = None, drop_network: b
     if store:  # a store that charges and discharges 0.3 MW on a 25-hour cycle
         st = ds.isel(unit=[0]).assign_coords(unit=["store"])
         heat_mw = 0.3 * np.sin(np.arange(ds.sizes["time"]) * 2 * np.pi / 25)
-        st["unit_heat_mw"][:] = heat_mw[:, None]
-        st["storage_energy_mwh"][:] = (2.0 - np.cumsum(heat_mw))[:, None]
+        st["unit_heat_mw"][:] = heat_mw[None, :]  # (unit, time)
+        st["storage_energy_mwh"][:] = (2.0 - np.cumsum(heat_mw))[None, :]
         st["unit_cop"][:] = np.nan
         ds = xr.concat([ds, st], dim="unit", data_vars="minimal", coords="minimal",
                        compat="override")

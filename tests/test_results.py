@@ -14,6 +14,7 @@ import xarray as xr
 from simulator.output.cube import (
     VARIABLES,
     Recorder,
+    cube_dims,
     encoding_for,
     open_results,
     write_cube,
@@ -59,7 +60,7 @@ def test_round_trip(tmp_path: Path) -> None:
     rec = filled_recorder()
     path = write_cube(rec.to_dataset(ATTRS), tmp_path / "sub" / "cube.nc")
     assert path == tmp_path / "sub" / "cube.nc"
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         assert ds.attrs["Conventions"] == "CF-1.11"
         assert ds.attrs["scenario"] == "base" and ds.attrs["config_sha256"] == "ab" * 32
         for dim, names in COORDS.items():
@@ -69,7 +70,8 @@ def test_round_trip(tmp_path: Path) -> None:
         assert np.all(np.diff(times) == np.timedelta64(1, "h")) and times.size == 5
         for var in VARIABLES:
             da = ds[var.name]
-            assert da.dims == var.dims
+            assert da.dims == cube_dims(var.dims)  # element first, time last (CF §2.4)
+            recorded = rec.array(var.name).T  # recorded (time, element)
             assert da.attrs.get("units") == var.units  # text variables carry none
             assert da.attrs["long_name"] == var.long_name
             if var.is_text:  # an element's name each hour, "" where nothing was recorded
@@ -77,11 +79,11 @@ def test_round_trip(tmp_path: Path) -> None:
                 assert da.values.tolist() == expected_text
             elif var.name in FLAGS:
                 assert da.dtype == np.int8
-                expected = np.nan_to_num(rec.array(var.name)).astype(np.int8)
+                expected = np.nan_to_num(recorded).astype(np.int8)
                 np.testing.assert_array_equal(da.values, expected)
             else:
                 assert da.dtype == np.float64
-                np.testing.assert_array_equal(da.values, rec.array(var.name))
+                np.testing.assert_array_equal(da.values, recorded)
         assert ds["t_air_k"].attrs["standard_name"] == "air_temperature"
         assert ds["converged"].values.tolist() == [1, 1, 0, 1, 0]
         k = [v.name for v in VARIABLES].index("junction_t_k")  # value 100 k + 10 hour + element
@@ -92,12 +94,16 @@ def test_round_trip(tmp_path: Path) -> None:
         assert time.dtype == np.int64 and time[:].tolist() == [0, 1, 2, 3, 4]
         assert re.fullmatch(r"hours since 2030-01-01([ T]00:00(:00)?)?", time.units)
         assert time.calendar == "proleptic_gregorian"
-        for name in (*FLAGS, "time", "unit", "consumer"):
+        for name in (*FLAGS, "time", "unit_name", "consumer_name"):
             assert "_FillValue" not in nc[name].ncattrs(), name
         heat = nc["unit_heat_mw"]
         assert heat.dtype == np.float64 and np.isnan(heat._FillValue)
         assert heat.filters()["zlib"] and heat.filters()["complevel"] == 4
-        assert nc["unit"].dtype is str
+        assert heat.dimensions == ("unit", "time") and heat.coordinates == "unit_name"
+        # names are an auxiliary coordinate: CF coordinate variables must be numeric
+        assert "unit" not in nc.variables and nc["unit_name"].dtype is str
+        assert nc["t_air_k"].units_metadata == "temperature: on_scale"
+        assert nc["time"].units_metadata == "leap_seconds: none"
 
 
 def test_time_axis_not_at_midnight(tmp_path: Path) -> None:
@@ -108,9 +114,9 @@ def test_time_axis_not_at_midnight(tmp_path: Path) -> None:
         assert nc["time"][:].tolist() == [0, 1, 2]
         assert nc["time"].units.startswith("hours since 2030-03-05")
         assert "07:00" in nc["time"].units
-    with xr.open_dataset(path) as ds:
+    with open_results(path) as ds:
         assert ds["time"].values[0] == np.datetime64("2030-03-05T07:00")
-        assert ds.sizes["line"] == 0 and ds["line_loading_percent"].shape == (3, 0)
+        assert ds.sizes["line"] == 0 and ds["line_loading_percent"].shape == (0, 3)
 
 
 def test_encodings_kept_apart_from_attributes() -> None:
@@ -128,7 +134,7 @@ def test_write_replaces_existing_target(tmp_path: Path) -> None:
     write_cube(rec.to_dataset({"scenario": "first"}), target)
     write_cube(rec.to_dataset({"scenario": "second"}), target)
     assert [p.name for p in tmp_path.iterdir()] == ["cube.nc"]
-    with xr.open_dataset(target) as ds:
+    with open_results(target) as ds:
         assert ds.attrs["scenario"] == "second"
 
 
@@ -157,7 +163,7 @@ def test_unencodable_dataset_keeps_old_target(tmp_path: Path) -> None:
     with pytest.raises((TypeError, ValueError)):
         write_cube(bad, target)
     assert [p.name for p in tmp_path.iterdir()] == ["cube.nc"]
-    with xr.open_dataset(target) as ds:
+    with open_results(target) as ds:
         assert ds.attrs["scenario"] == "old"
 
 

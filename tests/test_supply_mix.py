@@ -11,6 +11,7 @@ import yaml
 from simulator.api import run
 from simulator.config import parse_scenario
 from simulator.dispatch.merit import marginal_values, merit_order
+from simulator.output.cube import open_results
 from simulator.supply.books import UnitTables
 from simulator.supply.carbon import chp_heat_share
 from simulator.supply.physics import carnot_cop
@@ -149,7 +150,7 @@ def mix_cube(tmp_path_factory) -> xr.Dataset:
     path = tmp / "mix.yaml"
     path.write_text(yaml.safe_dump(raw))
     out = run(path, hours=48, output=tmp / "mix.nc")
-    with xr.open_dataset(out) as ds:
+    with open_results(out) as ds:
         return ds.load()
 
 
@@ -201,7 +202,7 @@ def test_co2_of_a_tiny_case_by_hand(tmp_path, write_config):
                      "efficiency": 0.9, "part_load": [[1.0, 1.0]]}]  # flat: the hand figure
     raw["carbon"] = {"grid_intensity_g_per_kwh": 200.0}
     out = run(write_config(raw), hours=3, output=tmp_path / "gas.nc")
-    with xr.open_dataset(out) as ds:
+    with open_results(out) as ds:
         heat = ds.unit_heat_mw.sel(unit="gas").values
         pump_el = ds.unit_el_mw.sel(unit="main_pump").values
         # 55 t/TJ = 0.198 t per MW h of gas, at 90 %; 200 g/kWh = 0.2 t per MW h of electricity
@@ -213,7 +214,7 @@ def test_short_capacity_is_recorded_as_unserved_heat(tmp_path, write_config):
     raw = schutterwald_raw()
     raw["units"] = [{"name": "small", "type": "boiler", "heat_mw": 0.8, "fuel": "wood_chips"}]
     out = run(write_config(raw), hours=4, output=tmp_path / "short.nc")
-    with xr.open_dataset(out) as ds:
+    with open_results(out) as ds:
         assert bool((ds.converged == 1).all())
         assert float(ds.unserved_heat_mw.min()) > 0.1
         heat = ds.unit_heat_mw.sel(unit="small")

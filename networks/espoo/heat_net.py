@@ -205,7 +205,9 @@ def build_topology(areas: list[Area], flows: dict[tuple[str, str], float]) -> pp
         _pipes(net, hub[a], hub[b], f"{a}-{b}", std_type, km)
     dt_k = T_SUPPLY_K - T_RETURN_K
     for area in areas:
-        node = _pair(net, area.name, area.lon, area.lat)
+        # an area named like its hub gets its own junction names (names must be unique)
+        node = _pair(net, f"{area.name}_area" if area.name in HUBS else area.name, area.lon,
+                     area.lat)
         mdot = area.design_mw * FLOW_MARGIN * 1e6 / (CP_J_PER_KGK * dt_k)
         _pipes(net, hub[area.hub], node, f"{area.hub}-{area.name}",
                select_std_type(net, mdot, R_MAX_BRANCH_PA_PER_M), area.branch_km)

@@ -31,6 +31,7 @@ T_GROUND_K = 283.15  # stored ground temperature (overwritten hourly by the simu
 V_MAX_M_PER_S = 1.5  # design velocity limit
 R_MAX_PA_PER_M = 200.0  # design specific pressure-loss limit
 P_RETURN_BAR = 2.0  # gauge pressure held at the plant return (suction) side
+MIN_PIPE_KM = 0.001  # the STANET source has 68 zero-length, 32 sub-metre sections: >= 1 m
 DP_CONSUMER_MIN_BAR = 1.0  # required worst consumer differential pressure at design load
 Q_MIN_W, Q_MAX_W, Q_MEDIAN_W, Q_SIGMA = 10e3, 150e3, 55e3, 0.6  # consumer design-load rule
 STD_DN = (20, 25, 32, 40, 50, 65, 80, 100, 125, 150, 200, 250, 300, 350, 400, 450, 500, 600)
@@ -190,11 +191,20 @@ def lon_lat_geo(net: pps.pandapipesNet) -> None:
     net.junction["geo"] = [swap(p) for p in net.junction["geo"]]
 
 
+def unique_pipe_names(net: pps.pandapipesNet) -> None:
+    """STANET names every section of a pipe alike: a repeated name gets ``@<index>``."""
+    name = net.pipe["name"].astype(str)
+    repeated = name.duplicated(keep=False).to_numpy()
+    net.pipe["name"] = np.where(repeated, name + "@" + net.pipe.index.astype(str), name)
+
+
 def build_heat() -> pps.pandapipesNet:
     """Schutterwald heat network sized for 90/45 °C at the -12 °C design point."""
     net = schutterwald_heat()
     pps.toolbox.clear_result_tables(net)
     pps.toolbox.remove_empty_components(net)
+    unique_pipe_names(net)
+    net.pipe["length_km"] = net.pipe["length_km"].clip(lower=MIN_PIPE_KM)
     configure_consumers(net)
     lon_lat_geo(net)
     add_isoplus_types(net)

@@ -65,29 +65,82 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     """Return a copy of ``raw`` with dotted keys set (``units.0.heat_mw`` indexes a list)."""
     out = copy.deepcopy(raw)
     for dotted, value in overrides.items():
-        node: Any = out
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        last = parts[-1]
-        if isinstance(node, list):
-            node[int(last)] = value
-        else:
-            node[last] = value
+        try:
+            _set(out, dotted, value)
+        except (ValueError, IndexError, TypeError, AttributeError, KeyError):
+            raise ConfigError([f"override '{dotted}': does not address a key of the "
+                               "scenario"]) from None
     return out
+
+
+def _set(out: dict[str, Any], dotted: str, value: Any) -> None:
+    node: Any = out
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+#: limits of a scenario's YAML tree: nesting depth and values after aliases are expanded (a
+#: "billion laughs" file of a few lines expands to 10^9 values)
+MAX_DEPTH = 32
+MAX_VALUES = 200_000
+MAX_BYTES = 10_000_000
+
+
+def _expanded_size(node: Any, depth: int, memo: dict[int, int]) -> int:
+    """Values in ``node`` with every alias expanded; each shared node is counted once by
+    ``id`` and multiplied, so the walk costs the nodes written, not the expansion."""
+    if depth > MAX_DEPTH:
+        raise ConfigError([f"nested deeper than {MAX_DEPTH} levels"])
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    children = (list(node.keys()) + list(node.values()) if isinstance(node, dict)
+                else node if isinstance(node, list) else [])
+    memo[key] = size = 1 + sum(_expanded_size(c, depth + 1, memo) for c in children)
+    return size
+
+
+def _text(path: Path) -> str:
+    if not path.exists():
+        raise ConfigError([f"{path}: file not found"])
+    if not path.is_file():
+        raise ConfigError([f"{path}: not a regular file"])
+    if path.stat().st_size > MAX_BYTES:
+        raise ConfigError([f"{path}: larger than {MAX_BYTES // 1_000_000} MB: not a scenario"])
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ConfigError([f"{path}: line {line}: not UTF-8 text (byte "
+                           f"0x{data[err.start]:02x}); save the file as UTF-8"]) from None
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """Parse a YAML mapping; raise ConfigError naming the file (and line) otherwise."""
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
+    text = _text(path)
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
         reason = getattr(err, "problem", None) or str(err)
         raise ConfigError([f"{path}: {where}invalid YAML: {reason}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{path}: invalid YAML: nested too deeply"]) from None
+    try:
+        size = _expanded_size(raw, 0, {})
+    except ConfigError as err:
+        raise ConfigError([f"{path}: {p}" for p in err.problems]) from None
+    if size > MAX_VALUES:
+        raise ConfigError([f"{path}: expands to more than {MAX_VALUES} values (YAML aliases "
+                           "repeated within each other); not a scenario"])
     if not isinstance(raw, dict):
         raise ConfigError([f"{path}: expected a mapping of keys at the top level"])
     return raw

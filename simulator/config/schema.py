@@ -25,7 +25,7 @@ from simulator.config.units import (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Period(_Model):
@@ -247,7 +247,7 @@ class GridIntensityFile(HourlyFile):
 class ElectricLoad(_Model):
     """Hourly multiplier (1) of the background loads stored in the district's electric.json."""
 
-    scale: float | HourlyFile = 1.0
+    scale: Annotated[float, Field(ge=0.0)] | HourlyFile = 1.0
 
 
 class Carbon(_Model):
@@ -261,7 +261,7 @@ class Carbon(_Model):
     neutral for this scenario (the summary says whether it is met).
     """
 
-    grid_intensity_g_per_kwh: float | GridIntensityFile = 50.0
+    grid_intensity_g_per_kwh: Annotated[float, Field(ge=0.0)] | GridIntensityFile = 50.0
     fuel_t_per_tj: dict[str, float] = Field(default_factory=dict)
     chp_allocation: Literal["efficiency", "energy", "heat"] = "efficiency"
     target_g_per_kwh: float | None = Field(None, ge=0.0)

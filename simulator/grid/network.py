@@ -26,6 +26,7 @@ import pandapower
 import pandas as pd
 from pandapower import topology
 
+from simulator.grid import checks
 from simulator.grid.fast import FastGrid, GridResult
 from simulator.naming import point_xy, unique_names
 
@@ -65,6 +66,9 @@ class ElectricGrid:
         #: why the fast path is not in use ('' while it is, or before the first hour)
         self.fast_status = "" if fast else "disabled (fast=False)"
         self._loads = np.zeros(0, dtype=int)
+        #: branches the file has in service: events take branches out, never put the file's in
+        self._on_file = {kind: net[kind]["in_service"].to_numpy(dtype=bool, copy=True)
+                         for kind in ("line", "trafo")}
         self._background_p_mw = net.load["p_mw"].to_numpy(dtype=float, copy=True)
         self._background_q_mvar = net.load["q_mvar"].to_numpy(dtype=float, copy=True)
         self._init = "auto"
@@ -102,6 +106,10 @@ class ElectricGrid:
             "trafo_hv_bus": ("trafo", [buses[b] for b in net.trafo["hv_bus"]]),
             "trafo_lv_bus": ("trafo", [buses[b] for b in net.trafo["lv_bus"]]),
         }
+
+    def bus_problems(self, buses: list[str]) -> dict[str, str]:
+        """Why each named bus cannot carry a unit (out of service, isolated); others left out."""
+        return checks.bus_problems(self._net, buses)
 
     def attach(self, names: list[str], buses: list[str]) -> None:
         """Create one load per simulator consumer of electricity, ``names[i]`` at ``buses[i]``."""
@@ -194,9 +202,10 @@ class ElectricGrid:
 
     # -- outages and topology --------------------------------------------------------------
     def set_out_of_service(self, lines: list[str], trafos: list[str]) -> None:
-        """Take the named lines and transformers out of service, all others in."""
-        line_on = ~np.isin(self.line_names, lines)
-        trafo_on = ~np.isin(self.trafo_names, trafos)
+        """Take the named lines and transformers out of service, all others the file has in
+        service back in."""
+        line_on = ~np.isin(self.line_names, lines) & self._on_file["line"]
+        trafo_on = ~np.isin(self.trafo_names, trafos) & self._on_file["trafo"]
         if (np.array_equal(line_on, self._net.line["in_service"].to_numpy(dtype=bool))
                 and np.array_equal(trafo_on, self._net.trafo["in_service"].to_numpy(dtype=bool))):
             return

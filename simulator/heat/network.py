@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +37,10 @@ import pandapipes
 import pandas as pd
 from pandapipes.component_models.component_toolbox import p_correction_height_air
 
+from simulator.heat import checks
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, read_result_tables
-from simulator.heat.state import HeatInputs, HeatState
+from simulator.heat.state import HeatInputs, HeatState, nan_state
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
@@ -64,6 +64,8 @@ class HeatNetwork:
         problems = self._prepare()
         if problems:
             raise ValueError("; ".join(problems))
+        self._pipe_on_file = net.pipe["in_service"].to_numpy(dtype=bool, copy=True)  # events
+        self._reachable = checks.reachable_consumers(net)  # never open the file's closed pipes
         self._init_t_k = net.junction["tfluid_k"].to_numpy(copy=True)
         self._init_p_bar = net.junction["pn_bar"].to_numpy(copy=True)
         n_fixed = len(self.fixed_plant_names)
@@ -74,6 +76,10 @@ class HeatNetwork:
                   fast: bool = True) -> HeatNetwork:
         """Load a network written with ``pandapipes.to_json``."""
         return cls(pandapipes.from_json(str(path)), max_iter_bidirect, fast)
+
+    def scenario_problems(self, t_return_k: float) -> list[str]:
+        """:func:`simulator.heat.checks.scenario_problems` at a return temperature (K)."""
+        return checks.scenario_problems(self._net, t_return_k)
 
     def _prepare(self) -> list[str]:
         """Check the structure and switch every element into the modes the adapter drives."""
@@ -313,11 +319,12 @@ class HeatNetwork:
         return np.asarray(self._net.fluid.get_heat_capacity(np.asarray(t_k, dtype=float)))
 
     def set_closed_pipes(self, names: list[str]) -> None:
-        """Close the named pipes (out of service), open all others; restart cold after a change."""
-        open_ = ~np.isin(self.pipe_names, names)
+        """Close the named pipes, reopen the others the file has open; restart cold on change."""
+        open_ = ~np.isin(self.pipe_names, names) & self._pipe_on_file
         if np.array_equal(open_, self._net.pipe["in_service"].to_numpy(dtype=bool)):
             return
         self._net.pipe["in_service"] = open_
+        self._reachable = checks.reachable_consumers(self._net)
         self._cold_start()
         # the structure changed: the next plain solve sets the fast path up again and checks it
         self._fast = None
@@ -362,7 +369,10 @@ class HeatNetwork:
         # consumers cut off from every plant (a closed pipe split the network) get NaN results:
         # they receive nothing, which the caller books as unserved heat
         connected = np.isfinite(q_c) & np.isfinite(t_in_c)
-        physical = bool(np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
+        # a consumer with a path to the plant but no result: the solve failed (measured: an
+        # unsolvable net returns NaN for every consumer without raising)
+        physical = bool(np.all(connected[self._reachable])
+                        and np.all(t_in_c[connected & (q_c > 0)] > inputs.t_return_k))
         return HeatState(
             converged=physical,
             iterations=iterations,
@@ -385,14 +395,6 @@ class HeatNetwork:
 
     def failed_state(self) -> HeatState:
         """A state of NaNs shaped like this network, with ``converged`` False."""
-        sizes = {
-            "consumer": len(self._net.heat_consumer),
-            "junction": len(self._net.junction),
-            "pipe": len(self._net.pipe),
-            "plant": 1 + len(self._net.circ_pump_mass),
-        }
-        values: dict[str, object] = {"converged": False, "iterations": np.nan}
-        for f in fields(HeatState):
-            if f.name not in values:
-                values[f.name] = np.full(sizes[f.name.split("_")[0]], np.nan)
-        return HeatState(**values)  # type: ignore[arg-type]
+        net = self._net
+        return nan_state({"consumer": len(net.heat_consumer), "junction": len(net.junction),
+                          "pipe": len(net.pipe), "plant": 1 + len(net.circ_pump_mass)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -52,3 +52,12 @@ class HeatState:
         """(plants - consumers - losses) / plants (1)."""
         supplied = float(np.sum(self.plant_q_w))
         return (supplied - float(np.sum(self.consumer_q_w)) - self.loss_w) / supplied
+
+
+def nan_state(sizes: dict[str, int]) -> HeatState:
+    """A state of NaNs, ``converged`` False; ``sizes`` of consumer, junction, pipe and plant."""
+    values: dict[str, object] = {"converged": False, "iterations": np.nan}
+    for f in fields(HeatState):
+        if f.name not in values:
+            values[f.name] = np.full(sizes[f.name.split("_")[0]], np.nan)
+    return HeatState(**values)  # type: ignore[arg-type]

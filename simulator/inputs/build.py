@@ -26,7 +26,19 @@ from simulator.inputs.profiles import (
     seasonal_c,
     supply_temperature_c,
 )
-from simulator.inputs.series import Period, align, read_series, source_times
+from simulator.inputs.series import (
+    Bounds,
+    Period,
+    align,
+    read_header,
+    read_series,
+    source_times,
+)
+
+#: physically possible values of the hourly input files (inclusive)
+AIR_C = Bounds(-60.0, 50.0, "air temperature in °C; outside the range ever measured")
+NON_NEGATIVE = Bounds(0.0, float("inf"), "must not be negative")
+SHARE = Bounds(0.0, 1.0, "a share of capacity")
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ def _consumer_profiles(
     path = scenario.demand.profiles
     if path is None:
         return {}, 0
-    columns = list(pd.read_csv(path, nrows=0).columns)
+    columns = read_header(Path(path), "demand.profiles")
     time_column = columns[0]
     unknown = [c for c in columns[1:] if c not in names]
     if unknown:
@@ -63,18 +75,20 @@ def _consumer_profiles(
             [f"{path}: demand.profiles: column '{c}' is not a consumer of the heat network"
              for c in unknown]
         )
-    frame = read_series(Path(path), time_column, columns[1:], "demand.profiles")
+    frame = read_series(Path(path), time_column, columns[1:], "demand.profiles",
+                        NON_NEGATIVE)
     values, filled = align(frame, source_times(period, scenario.weather.source_year),
                            Path(path), "demand.profiles")
     return dict(zip(columns[1:], values.T, strict=True)), filled
 
 
 def _hourly_value(
-    value: float | HourlyFile, times: pd.DatetimeIndex, label: str
+    value: float | HourlyFile, times: pd.DatetimeIndex, label: str,
+    bounds: Bounds | None = None,
 ) -> tuple[np.ndarray, int]:
-    """A constant or an hourly file column, aligned to the simulated hours."""
+    """A constant or an hourly file column (values within ``bounds``), aligned to the hours."""
     if isinstance(value, HourlyFile):
-        series = read_series(value.file, value.time_column, [value.column], label)
+        series = read_series(value.file, value.time_column, [value.column], label, bounds)
         values, filled = align(series, times, value.file, label)
         return values[:, 0], filled
     return np.full(len(times), float(value)), 0
@@ -102,7 +116,7 @@ def build_inputs(
     period = Period.from_start(scenario.period.start, hours or scenario.period.hours)
     times = source_times(period, scenario.weather.source_year)
     w = scenario.weather
-    frame = read_series(w.file, w.time_column, [w.column], "weather")
+    frame = read_series(w.file, w.time_column, [w.column], "weather", AIR_C)
     t_air_c, filled = align(frame, times, w.file, "weather")
     t_air_c = t_air_c[:, 0] + w.offset_k
     d = scenario.demand
@@ -117,9 +131,10 @@ def build_inputs(
         if name in profiles:
             demand_mw[:, j] = profiles[name]
     intensity, filled_grid = _hourly_value(
-        scenario.carbon.grid_intensity_g_per_kwh, times, "carbon.grid_intensity_g_per_kwh")
+        scenario.carbon.grid_intensity_g_per_kwh, times, "carbon.grid_intensity_g_per_kwh",
+        NON_NEGATIVE)
     load_scale, filled_load = _hourly_value(
-        scenario.electric_load.scale, times, "electric_load.scale")
+        scenario.electric_load.scale, times, "electric_load.scale", NON_NEGATIVE)
     price, filled_price = _hourly_value(
         scenario.prices.electricity_eur_per_mwh, times, "prices.electricity_eur_per_mwh")
     day = pd.DatetimeIndex(period.time).dayofyear.to_numpy()
@@ -128,14 +143,14 @@ def build_inputs(
     source_max = np.full((period.hours, len(producers)), np.inf)
     filled_units = 0
     for j, unit in enumerate(producers):
-        availability[:, j], filled = _hourly_value(unit.availability, times,
-                                                   f"units.{unit.name}.availability")
-        filled_units += filled
+        availability[:, j], filled_unit = _hourly_value(
+            unit.availability, times, f"units.{unit.name}.availability", SHARE)
+        filled_units += filled_unit
         limit = getattr(unit, "source_max_mw", None)
         if limit is not None:
-            source_max[:, j], filled = _hourly_value(limit, times,
-                                                     f"units.{unit.name}.source_max_mw")
-            filled_units += filled
+            source_max[:, j], filled_unit = _hourly_value(
+                limit, times, f"units.{unit.name}.source_max_mw", NON_NEGATIVE)
+            filled_units += filled_unit
     t_source_c = np.column_stack(
         [source_temperature_c(u, t_air_c, day) for u in producers]
     ) if producers else np.zeros((period.hours, 0))
@@ -151,7 +166,7 @@ def build_inputs(
         electric_load_scale=load_scale,
         electricity_eur_per_mwh=price,
         unit_t_source_k=t_source_c + C_TO_K,
-        unit_availability=np.clip(availability, 0.0, 1.0),
+        unit_availability=availability,
         unit_source_max_mw=np.maximum(source_max, 0.0),
         filled_values=filled + filled_profiles + filled_grid + filled_load + filled_price
         + filled_units,

@@ -1,10 +1,14 @@
 """Result cube: the variable table, the hourly Recorder, and CF netCDF writing and reading.
 
-Every variable is dimensioned ``("time", element)`` or ``("time",)``: time comes first (CF §2.4
-recommends it, and recording is one contiguous row per hour), not ``(element, time)`` as the
-table in DESIGN.md is written. Values are float64 while recording; the 0/1 flags are stored as
-int8. Encodings (compression, fill values, time units) are built by :func:`encoding_for`, apart
-from the attributes set in :meth:`Recorder.to_dataset`, as xarray itself keeps them apart.
+The :class:`Recorder` fills one contiguous row per hour, ``(time, element)``; the cube stores
+every element variable as ``(element, time)`` (:func:`cube_dims`): CF §2.4 recommends that
+dimensions other than T, Z, Y and X stand to the *left* of them. Element names are strings, and
+CF coordinate variables must be numeric and monotonic, so on disk a dimension ``unit`` has no
+coordinate variable: its names are the auxiliary coordinate ``unit_name(unit)``.
+:func:`open_results` makes them the ``unit`` index again (``ds.sel(unit="dc_hp")``). Values are
+float64 while recording; the 0/1 flags are stored as int8. Encodings (compression, fill values,
+time units) are built by :func:`encoding_for`, apart from the attributes set in
+:meth:`Recorder.to_dataset`, as xarray itself keeps them apart.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,23 +25,32 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from simulator.output.atomic import clean_stale_temps, fsync, output_problems, temp_name
+
 __all__ = [
-    "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "encoding_for", "open_results",
-    "write_cube",
+    "ELEMENT_DIMS", "VARIABLES", "Recorder", "Variable", "cube_dims", "encoding_for",
+    "from_disk", "open_results", "output_problems", "to_disk", "write_cube",
 ]
 
 ELEMENT_DIMS: tuple[str, ...] = ("unit", "plant", "consumer", "junction", "pipe", "bus", "line",
                                  "trafo")
 CONVENTIONS = "CF-1.11"
 _HOUR = np.timedelta64(1, "h")
+#: suffix of the auxiliary coordinate holding an element dimension's names on disk
+NAME_SUFFIX = "_name"
+#: CF 1.11 §3.1.2: what a temperature in K means; every temperature of the cube is on its scale
+ON_SCALE = "temperature: on_scale"
 
 
 @dataclass(frozen=True)
 class Variable:
-    """One result variable: ``dims`` is ``("time",)`` or ``("time", element)``; UDUNITS ``units``.
+    """One result variable: ``dims`` is ``("time",)`` or ``("time", element)`` as recorded
+    (the cube stores ``(element, time)``, :func:`cube_dims`); UDUNITS ``units``.
 
     ``flag_meanings`` (CF) marks a 0/1 flag, stored as int8 with NaN written as 0; ``units``
     None marks a text variable (an element's name each hour, "" when none).
+    ``units_metadata`` (CF 1.11 §3.1.2) defaults to ``temperature: on_scale`` for ``K``; a
+    temperature difference in K must say ``temperature: difference``.
     """
 
     name: str
@@ -47,10 +59,16 @@ class Variable:
     long_name: str
     standard_name: str | None = None
     flag_meanings: str | None = None
+    units_metadata: str | None = None
 
     @property
     def is_text(self) -> bool:
         return self.units is None
+
+
+def cube_dims(dims: tuple[str, ...]) -> tuple[str, ...]:
+    """The cube's dimension order of a recorded ``dims``: time last (CF §2.4)."""
+    return (*(d for d in dims if d != "time"), *(d for d in dims if d == "time"))
 
 
 def _v(name: str, dim: str | None, units: str | None, long_name: str, **kw: str) -> Variable:
@@ -70,7 +88,8 @@ def _limit_variables() -> tuple[Variable, ...]:
         out += [
             _v(f"op_{kind}_ok", None, "1", f"operating limit held: {what}",
                flag_meanings="violated held"),
-            _v(f"op_{kind}_margin", None, units, f"worst margin (negative: violated): {what}"),
+            _v(f"op_{kind}_margin", None, units, f"worst margin (negative: violated): {what}",
+               **({"units_metadata": "temperature: difference"} if units == "K" else {})),
             _v(f"op_{kind}_element", None, None, f"{element} with the worst margin: {what}"),
         ]
     return tuple(out)
@@ -193,24 +212,31 @@ class Recorder:
         """A CF dataset (copies of the arrays) with ``Conventions`` plus the given global attrs."""
         coords: dict[str, Any] = {
             "time": ("time", self.time.copy(),
-                     {"standard_name": "time", "long_name": "time", "axis": "T"}),
+                     {"standard_name": "time", "long_name": "time", "axis": "T",
+                      # UTC-naive hours of 3600 s: CF 1.11 §4.4.1
+                      "units_metadata": "leap_seconds: none"}),
         }
         for dim, names in self.coords.items():
             coords[dim] = (dim, np.array(names, dtype=str), {"long_name": f"{dim} name"})
         data_vars: dict[str, Any] = {}
         for var in VARIABLES:
             values = self._data[var.name]
+            dims, order = cube_dims(var.dims), [var.dims.index(d) for d in cube_dims(var.dims)]
             if var.is_text:
-                data_vars[var.name] = (var.dims, values.astype(str), {"long_name": var.long_name})
+                data_vars[var.name] = (dims, values.astype(str).transpose(order),
+                                       {"long_name": var.long_name})
                 continue
             var_attrs: dict[str, Any] = {"units": var.units, "long_name": var.long_name}
             if var.standard_name:
                 var_attrs["standard_name"] = var.standard_name
+            metadata = var.units_metadata or (ON_SCALE if var.units == "K" else None)
+            if metadata:
+                var_attrs["units_metadata"] = metadata
             if var.flag_meanings:
                 values = (np.isfinite(values) & (values != 0)).astype(np.int8)
                 var_attrs["flag_values"] = np.array([0, 1], dtype=np.int8)
                 var_attrs["flag_meanings"] = var.flag_meanings
-            data_vars[var.name] = (var.dims, values.copy(), var_attrs)
+            data_vars[var.name] = (dims, np.ascontiguousarray(values.transpose(order)), var_attrs)
         return xr.Dataset(data_vars, coords, attrs={"Conventions": CONVENTIONS, **attrs})
 
 
@@ -239,34 +265,55 @@ def encoding_for(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
     return enc
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def to_disk(ds: xr.Dataset) -> xr.Dataset:
+    """The on-disk form: each string element index ``dim`` becomes the auxiliary coordinate
+    ``<dim>_name`` (CF coordinate variables are numeric and monotonic)."""
+    out = ds
+    for dim in [d for d in ds.dims if d != "time" and d in ds.indexes]:
+        if ds[dim].dtype.kind in "OSU":
+            attrs = dict(ds[dim].attrs)
+            names = (dim, np.asarray(ds[dim].values, dtype=str), attrs)
+            out = out.drop_vars(dim).assign_coords({f"{dim}{NAME_SUFFIX}": names})
+    return out
+
+
+def from_disk(ds: xr.Dataset) -> xr.Dataset:
+    """The in-memory form of a cube read from disk: ``<dim>_name`` is the ``dim`` index again."""
+    for dim in list(ds.dims):
+        name = f"{dim}{NAME_SUFFIX}"
+        if name in ds.coords and ds[name].dims == (dim,) and dim not in ds.variables:
+            ds = ds.assign_coords({dim: (dim, ds[name].values.astype(str), ds[name].attrs)})
+            ds = ds.drop_vars(name)
+    return ds
 
 
 def write_cube(ds: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Write ``ds`` atomically: temp file beside the target, fsync, ``os.replace``. Returns path."""
+    """Write ``ds`` atomically: temp file beside the target, fsync, ``os.replace``. Returns path.
+
+    On any failure or interruption the temp file is removed and the original error raised;
+    temp files of dead earlier runs at the same path are removed first.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    clean_stale_temps(target)
+    tmp = temp_name(target)
+    disk = to_disk(ds.drop_encoding())
     try:
-        ds.drop_encoding().to_netcdf(tmp, engine="netcdf4", encoding=encoding_for(ds))
-        _fsync(tmp)
+        disk.to_netcdf(tmp, engine="netcdf4", encoding=encoding_for(disk))
+        fsync(tmp)
         os.replace(tmp, target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # never mask the original error
+            tmp.unlink(missing_ok=True)
         raise
     with contextlib.suppress(OSError):  # make the rename durable where directories can be synced
-        _fsync(target.parent)
+        fsync(target.parent)
     return target
 
 
 def _load(path: Path) -> xr.Dataset:
     with xr.open_dataset(path, engine="netcdf4") as ds:
-        return ds.load()
+        return from_disk(ds.load())
 
 
 def _parameter_coord(values: list[Any]) -> np.ndarray:

@@ -29,7 +29,8 @@ from simulator.output.report import values as _arr
 
 def _heatmap(fig: Figure, ax, ds: xr.Dataset, var: str, label: str, **kw) -> None:
     """``var`` as an image: time along x, elements along y, colour bar ``label``."""
-    data, t, dim = _arr(ds, var).T, ds["time"].to_numpy(), ds[var].dims[-1]
+    dim = next(d for d in ds[var].dims if d != "time")
+    data, t = _arr(ds, var).T, ds["time"].to_numpy()
     im = ax.imshow(data, aspect="auto", interpolation="nearest", origin="upper",
                    extent=(t[0], t[-1] + np.timedelta64(1, "h"), data.shape[0] - 0.5, -0.5),
                    **kw)  # first element on top

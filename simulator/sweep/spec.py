@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulator.api import hours_problems
 from simulator.config import ConfigError, load_config, read_yaml
 from simulator.district import District, check_wiring, load_district
 from simulator.inputs import build_inputs
@@ -189,6 +190,9 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
         overrides = {resolved[k]: v for k, v in {**sweep.fixed, **params}.items()}
         try:
             scenario = load_config(sweep.base, overrides)
+            problems = hours_problems(sweep.base, scenario, hours)
+            if problems:
+                raise ConfigError(problems)
             key = (scenario.district, scenario.solver.max_iter_bidirect)
             if key not in districts:
                 districts[key] = load_district(*key)
