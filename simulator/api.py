@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import importlib.metadata as md
 import sys
 from collections.abc import Callable, Mapping
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.config import ConfigError, Scenario, load_config
+from simulator.config import ConfigError, Scenario, StorageUnit, load_config
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
@@ -60,6 +61,9 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "comment": f"{filled} missing input values were filled by linear interpolation in time",
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
+        "storage_usable_mwh": json.dumps({
+            u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
+            if isinstance(u, StorageUnit)}),
         "co2_accounting": (
             "unit_co2_t: fuel CO2 by factor (biogenic 0), CHP split by "
             f"'{scenario.carbon.chp_allocation}' allocation, electricity at the hourly grid "

@@ -236,21 +236,58 @@ def plan_hour(
     """
     stores = np.zeros(0) if store_heat_mw is None else np.asarray(store_heat_mw, dtype=float)
     store_plant = np.zeros(0, dtype=int) if store_plant is None else np.asarray(store_plant)
-    capacity_total = float(np.sum(capacity_mw)) + float(stores.sum())
-    target = demand_mw + loss_guess_mw
-    served = 1.0
-    if demand_mw > 0 and capacity_total < target:
-        served = max(0.0, (capacity_total - loss_guess_mw) / demand_mw)
-        target = max(capacity_total, 0.0)
+    served, target = served_target(demand_mw, loss_guess_mw,
+                                   float(np.sum(capacity_mw)) + float(stores.sum()))
     heat = allocate(target - stores.sum(), capacity_mw, order, min_mw, boost)
-    per_plant = np.bincount(unit_plant, weights=heat, minlength=n_plants) + np.bincount(
-        store_plant, weights=stores, minlength=n_plants)
+    return plant_plan(served, target, heat, unit_plant, n_plants, stores, store_plant)
+
+
+def served_target(demand_mw: float, loss_guess_mw: float, capacity_total_mw: float
+                  ) -> tuple[float, float]:
+    """(share of demand served, heat target in MW) when units and stores can give at most
+    ``capacity_total_mw``: all of demand plus loss, or what the capacity covers."""
+    target = demand_mw + loss_guess_mw
+    if demand_mw > 0 and capacity_total_mw < target:
+        return (max(0.0, (capacity_total_mw - loss_guess_mw) / demand_mw),
+                max(capacity_total_mw, 0.0))
+    return 1.0, target
+
+
+def plant_plan(served: float, target_mw: float, heat_mw: np.ndarray, unit_plant: np.ndarray,
+               n_plants: int, store_mw: np.ndarray, store_plant: np.ndarray) -> Plan:
+    """The plan of producer heat ``heat_mw`` and store heat ``store_mw`` (MW): each fixed-flow
+    plant's net feed-in as its set point, all of them scaled down when they would leave the
+    pressure-holding plant less than ``SLACK_MIN_SHARE`` of ``target_mw``."""
+    per_plant = np.bincount(unit_plant, weights=heat_mw, minlength=n_plants) + np.bincount(
+        store_plant, weights=store_mw, minlength=n_plants)
     fixed = np.maximum(per_plant[1:], 0.0)
-    ceiling = (1.0 - SLACK_MIN_SHARE) * target
+    ceiling = (1.0 - SLACK_MIN_SHARE) * target_mw
     if fixed.sum() > ceiling > 0:
         fixed = fixed * (ceiling / fixed.sum())
-    return Plan(served_fraction=served, unit_heat_mw=heat, fixed_plant_mw=fixed,
-                store_mw=stores)
+    return Plan(served_fraction=served, unit_heat_mw=heat_mw, fixed_plant_mw=fixed,
+                store_mw=store_mw)
+
+
+def follow_plan(planned_mw: np.ndarray, target_mw: float, capacity_mw: np.ndarray,
+                order: np.ndarray, min_mw: np.ndarray, boost: Boost | None = None
+                ) -> np.ndarray:
+    """Producer heat (MW) as close to ``planned_mw`` as the hour allows: each unit within its
+    capacity (a boosted heat pump's booster keeps its share), and the difference to
+    ``target_mw`` moved onto the units in ``order`` as a plant's operator would
+    (:func:`split_plant_heat`: running units last in order first, then idle ones)."""
+    heat = np.minimum(np.asarray(planned_mw, dtype=float), capacity_mw)
+    if boost is not None:
+        hp = np.flatnonzero(_boosted(boost) & (heat > 0.0))
+        for i in hp:  # a heat pump runs only as far as its booster can lift it
+            b = int(boost.booster[i])
+            heat[i] = min(heat[i], capacity_mw[b] / boost.ratio[i])
+        carried = np.bincount(boost.booster[hp], weights=heat[hp] * boost.ratio[hp],
+                              minlength=len(heat))
+        heat = np.where(carried > 0.0, np.maximum(heat, np.minimum(carried, capacity_mw)),
+                        heat)
+    _follow(heat, target_mw - float(heat.sum()), np.asarray(capacity_mw, dtype=float),
+            np.asarray(order), np.asarray(min_mw, dtype=float), boost)
+    return heat
 
 
 def split_plant_heat(
