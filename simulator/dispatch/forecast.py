@@ -8,10 +8,12 @@ the last hour repeats. Three things come from the physics instead:
 * **network loss**: the mean of the last ``LOSS_WINDOW_H`` solved hours, scaled to each hour
   by the pipes' mean temperature above the ground, ((T_supply + T_return) / 2 - T_ground);
 * **plant inlet temperature** (heat-pump booster ratios, capacities): the last solved hour's;
-* **grid limits**: a unit the grid curtailed may draw at most the electricity it kept
-  (less ``GRID_MARGIN``) in the next ``grid_memory_h`` hours whose background electric load is
-  at least the curtailed hour's (less ``SCALE_SLACK``): with less background load the same
-  transformer has more room, so the limit is not carried there.
+* **grid limits**: the units the grid curtailed together (those behind the overloaded
+  branch) may draw together at most the electricity their curtailed capacity allowed (less
+  ``GRID_MARGIN``), in the next ``grid_memory_h`` hours whose background electric load is at
+  least the curtailed hour's (less ``SCALE_SLACK``): with less background load the branch has
+  more room, so the limit is not carried there. The program shares that electricity among
+  the group's units as it sees best (the heat pump before the electric boiler, say).
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ MUST_RUN_SHARE = 0.95  # must-run units cover at most this share of the target
 
 @dataclass(frozen=True)
 class GridLimit:
-    """Electricity a unit may draw (MW), learned in hour ``hour`` at background ``scale``."""
+    """Electricity a group of units may draw together (MW), learned in hour ``hour`` at
+    background load ``scale``."""
 
-    unit: int
+    units: tuple[int, ...]
     el_mw: float
     scale: float
     hour: int
@@ -93,10 +96,9 @@ class Forecaster:
             return
         _, el, _ = per_heat(self.tables, float(self.inputs.t_supply_k[h]),
                             self.inputs.unit_t_source_k[h])
-        scale = float(self.inputs.electric_load_scale[h])
-        for i in cut:
-            kept = float(outcome.capacity_mw[i]) * max(float(el[i]), 0.0)
-            self.limits.append(GridLimit(int(i), kept * (1.0 - GRID_MARGIN), scale, h))
+        kept = float(np.sum(outcome.capacity_mw[cut] * np.clip(el[cut], 0.0, None)))
+        self.limits.append(GridLimit(tuple(int(i) for i in cut), kept * (1.0 - GRID_MARGIN),
+                                     float(self.inputs.electric_load_scale[h]), h))
 
     def loss_mw(self, idx: np.ndarray, now_mw: float) -> np.ndarray:
         """Expected network loss (MW) in the hours ``idx``."""
@@ -120,7 +122,8 @@ class Forecaster:
                 v = self._values(int(idx[tau]), float(self.signal[idx[tau]]) * noise[2][tau],
                                  float(inp.electricity_eur_per_mwh[idx[tau]]) + noise[1][tau])
                 value_heat[tau], value_on[tau] = v
-        capacity, ratio = self._capacity(hour, idx)
+        capacity, ratio, el = self._capacity(hour, idx)
+        coef, limit = self._grid(idx, el, h0)
         target = demand + self.loss_mw(idx, hour.loss_mw)
         return HorizonData(
             target_mw=target, capacity_mw=capacity,
@@ -130,12 +133,12 @@ class Forecaster:
             discharge_max_mw=self._store_limits(hour, hours, charge=False),
             energy_mwh=self._energy(hour),
             end_value=end_values(self.shape, value_heat, capacity),
-            penalty=unserved_penalty(value_heat))
+            penalty=unserved_penalty(value_heat), grid_el_per_heat=coef, grid_limit_mw=limit)
 
-    def _capacity(self, hour: HourContext, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(capacity in MW, booster ratio) of each producer in the hours ``idx``: the supply
-        model at the forecast temperatures and the last plant inlet temperatures, the hour's
-        own events carried forward, learned grid limits; hour 0 as the step gives it."""
+    def _capacity(self, hour: HourContext, idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(capacity in MW, booster ratio, electricity per heat) of each producer in the hours
+        ``idx``: the supply model at the forecast temperatures and the last plant inlet
+        temperatures, the hour's own events carried forward (hour 0 as the step gives it)."""
         inp, t = self.inputs, self.tables
         t_in = (np.full(self.setup.n_plants, inp.t_return_k) if hour.plant_t_in_k is None
                 else np.asarray(hour.plant_t_in_k, dtype=float))[t.plant]
@@ -147,22 +150,26 @@ class Forecaster:
         share = np.divide(hour.capacity_mw, cap[0], out=np.ones_like(cap[0]),
                           where=cap[0] > 1e-9)
         cap = cap * np.clip(share, 0.0, 1.0)
-        cap = np.minimum(cap, self._grid_caps(idx, el, int(idx[0])))
         cap[0] = hour.capacity_mw
-        return cap, ratio
+        return cap, ratio, el
 
-    def _grid_caps(self, idx: np.ndarray, el_per_heat: np.ndarray, h0: int) -> np.ndarray:
-        """Heat (MW) each unit may make under the learned grid limits (inf: none)."""
-        out = np.full(el_per_heat.shape, np.inf)
-        memory = self.settings.grid_memory_h
-        self.limits = [g for g in self.limits if h0 - g.hour <= memory]
+    def _grid(self, idx: np.ndarray, el_per_heat: np.ndarray, h0: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """(electricity per heat of each group's units, the group's limit in MW; inf where it
+        does not hold) for the program's grid slots: the most recent groups learned."""
+        slots, hours = self.shape.grid_slots, len(idx)
+        coef = np.zeros((slots, hours, el_per_heat.shape[1]))
+        limit = np.full((slots, hours), np.inf)
+        self.limits = [g for g in self.limits if h0 - g.hour <= self.settings.grid_memory_h]
+        groups = list(dict.fromkeys(g.units for g in reversed(self.limits)))[:slots]
         scale = self.inputs.electric_load_scale[idx]
-        for g in self.limits:
-            applies = scale >= g.scale - SCALE_SLACK
-            per = el_per_heat[:, g.unit]
-            heat = np.divide(g.el_mw, per, out=np.full(len(idx), np.inf), where=per > 0)
-            out[applies, g.unit] = np.minimum(out[applies, g.unit], heat[applies])
-        return out
+        for s, units in enumerate(groups):
+            coef[s][:, list(units)] = np.clip(el_per_heat[:, list(units)], 0.0, None)
+            for g in self.limits:
+                if g.units == units:
+                    holds = scale >= g.scale - SCALE_SLACK
+                    limit[s, holds] = np.minimum(limit[s, holds], g.el_mw)
+        return coef, limit
 
     def _must_run(self, capacity: np.ndarray, target: np.ndarray) -> np.ndarray:
         must = np.where(self.tables.must_run, capacity, 0.0)

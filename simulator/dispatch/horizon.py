@@ -39,6 +39,7 @@ class Shape:
     store_max_mwh: np.ndarray  # soc_max x capacity (MW h)
     store_keep: np.ndarray  # share of the content kept over an hour: 1 - daily loss / 24
     slack_share: float = SLACK_MIN_SHARE  # least share of the target at the slack plant
+    grid_slots: int = 4  # grid limits (groups of units behind a branch) the program can hold
 
     @property
     def committed(self) -> np.ndarray:
@@ -82,6 +83,9 @@ class HorizonData:
     energy_mwh: np.ndarray  # (K,) in each store at the start
     end_value: np.ndarray  # (K,) objective per MW h left in a store at the end
     penalty: float  # objective per MW h of unserved or surplus heat
+    #: (G, T, U) electricity per heat of the units in each learned grid limit (0: not in it)
+    grid_el_per_heat: np.ndarray | None = None
+    grid_limit_mw: np.ndarray | None = None  # (G, T) electricity the group may draw (inf: free)
 
     @property
     def hours(self) -> int:

@@ -12,7 +12,9 @@ and the slack plant's shortfall[t]. Constraints:
 * minimum load: min x on <= heat <= rating x on (committed producers);
 * boosters: boost[t, b] = ratio[t, b] x heat of the heat pump; a booster's heat covers the
   boost of every heat pump it lifts;
-* the stores' books: energy[t] = keep x energy[t-1] + charge - discharge, within SOC bounds.
+* the stores' books: energy[t] = keep x energy[t-1] + charge - discharge, within SOC bounds;
+* learned grid limits (``Shape.grid_slots`` rows per hour): the electricity of a group of
+  units (electricity per heat x heat) at most what the grid let them draw.
 
 Every solve changes only data (bounds, right-hand sides, objective, the booster ratios): the
 model is built once and written into HiGHS once; each step updates the HiGHS instance through
@@ -21,7 +23,11 @@ its in-place API, which costs milliseconds where rebuilding through linopy costs
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 
 import highspy
 import linopy
@@ -43,7 +49,8 @@ class HorizonModel:
                  mip_gap: float) -> None:
         self.shape, self.hours = shape, hours
         m = self._declare(shape, hours)
-        solver = Solver.from_name("highs", m, io_api="direct")
+        with _quiet_stdout():  # HiGHS prints its banner on the first instance of a process
+            solver = Solver.from_name("highs", m, io_api="direct")
         self._h: highspy.Highs = solver.solver_model
         n_cols = self._h.getNumCol()
         # HiGHS columns and rows are linopy's labels in order; with nothing masked, label =
@@ -62,6 +69,7 @@ class HorizonModel:
                               ("random_seed", 0)):
             self._h.setOptionValue(option, value)
         self._n_cols = n_cols
+        self._grid_coef = np.ones((shape.grid_slots, hours, len(shape.heat_max_mw)))
 
     @staticmethod
     def _declare(shape: Shape, hours: int) -> linopy.Model:
@@ -104,6 +112,8 @@ class HorizonModel:
             keep = _da(shape.store_keep, "k", range(n_k))
             books = energy - keep * energy.shift(t=1).fillna(0) - charge + discharge
             m.add_constraints(books == 0.0, name="books")
+        for g in range(shape.grid_slots):  # coefficients and limits written by every solve
+            m.add_constraints(heat.sum("i") <= 1e9, name=f"grid_{g}")
         m.add_objective(heat.sum() + unserved.sum())
         return m
 
@@ -165,6 +175,38 @@ class HorizonModel:
             for t in range(data.hours):
                 h.changeCoeff(int(r["boost_eq"][t, j]), int(c["heat"][t, i]),
                               -float(data.boost_ratio[t, i]))
+        self._write_grid(data)
+
+    def _write_grid(self, data: HorizonData) -> None:
+        """The learned grid limits: each slot's coefficients (changed entries only) and its
+        right-hand side (inf: an unused slot)."""
+        s, h = self.shape, self._h
+        shape = (s.grid_slots, data.hours, len(s.heat_max_mw))
+        coef = np.zeros(shape) if data.grid_el_per_heat is None else data.grid_el_per_heat
+        limit = (np.full(shape[:2], highspy.kHighsInf) if data.grid_limit_mw is None
+                 else np.where(np.isfinite(data.grid_limit_mw), data.grid_limit_mw,
+                               highspy.kHighsInf))
+        for g, t, i in zip(*np.nonzero(coef != self._grid_coef), strict=True):
+            h.changeCoeff(int(self.rows[f"grid_{g}"][t]), int(self.cols["heat"][t, i]),
+                          float(coef[g, t, i]))
+        self._grid_coef = coef.copy()
+        for g in range(s.grid_slots):
+            _rows(h, self.rows[f"grid_{g}"], np.full(data.hours, -highspy.kHighsInf),
+                  limit[g])
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what C code writes to the process's standard output to /dev/null meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _rows(h: highspy.Highs, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
