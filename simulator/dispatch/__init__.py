@@ -23,7 +23,6 @@ from simulator.dispatch.policy import (
 )
 
 
-
 def _optimal_policy(setup: PolicySetup) -> DispatchPolicy:
     """The ``optimal`` policy, imported on first use (only then do linopy and HiGHS load)."""
     from simulator.dispatch.optimal import OptimalPolicy

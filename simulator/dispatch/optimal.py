@@ -34,6 +34,10 @@ from simulator.dispatch.policy import PolicySetup, RankedPolicy, register_policy
 
 #: heat (MW) by which the hour may fall short of the schedule before the policy solves again
 REPLAN_MW = 1.0
+#: share of the hour's heat the pressure-holding plant's units keep free while its stores
+#: charge: that plant takes whatever the network needs beyond the plan (the loss estimate's
+#: error), and it should not have to start a unit at minimum load for it
+SLACK_RESERVE = 0.05
 
 
 @register_policy("optimal")
@@ -45,7 +49,7 @@ class OptimalPolicy(RankedPolicy):
         s = setup.settings
         self.shape = Shape.build(setup.tables, setup.n_plants, setup.store_plant, setup.stores)
         self.forecaster = Forecaster(setup, self.shape)
-        self._model = HorizonModel(self.shape, s.horizon_h, s.step_h, s.time_limit_s,
+        self._model = HorizonModel(self.shape, s.horizon_h, s.horizon_h, s.time_limit_s,
                                    s.mip_gap)
         self._schedule: Schedule | None = None
         self._values = np.zeros((0, len(setup.tables.units)))
@@ -72,8 +76,10 @@ class OptimalPolicy(RankedPolicy):
         return merit_order(self._values[tau], "co2", self.tables.must_run)
 
     def store_heat(self, hour: HourContext) -> np.ndarray:
-        """The scheduled store heat within the hour's limits; a store charges only from what
-        its plant's units can still make (after any curtailment)."""
+        """The scheduled store heat within the hour's limits. Stores charge only from what
+        their plant's units can still make (after any curtailment; units off that have a
+        minimum load do not count) beyond the plant's planned feed-in, and at the
+        pressure-holding plant only while ``SLACK_RESERVE`` stays free."""
         tau = self._tau(hour.hour)
         if self._schedule is None or tau is None or not len(self.setup.store_plant):
             return np.zeros(len(self.setup.store_plant))
@@ -81,7 +87,12 @@ class OptimalPolicy(RankedPolicy):
                       hour.store_discharge_max_mw)
         for p in np.unique(self.setup.store_plant):
             at = (self.setup.store_plant == p) & (net < 0.0)
-            room = float(hour.capacity_mw[self.tables.plant == p].sum())
+            heat = self._schedule.heat_mw[tau]
+            units = (self.tables.plant == p) & ((self.min_mw <= 0.0) | (heat > 0.0))
+            feed = float(heat[self.tables.plant == p].sum()) + float(
+                self._schedule.store_mw[tau][self.setup.store_plant == p].sum())
+            reserve = SLACK_RESERVE * (hour.demand_mw + hour.loss_mw) if p == 0 else 0.0
+            room = max(float(hour.capacity_mw[units].sum()) - max(feed, 0.0) - reserve, 0.0)
             if -net[at].sum() > room:
                 net[at] *= room / -net[at].sum()
         return net

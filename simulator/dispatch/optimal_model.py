@@ -123,7 +123,7 @@ class HorizonModel:
         self._write(data)
         try:
             self._h.run()
-        except Exception:  # noqa: BLE001 - a solver error is a failed solve, not a crash
+        except Exception:
             return None
         status = self._h.modelStatusToString(self._h.getModelStatus())
         info = self._h.getInfo()

@@ -230,3 +230,19 @@ def format_comparison(figures: Mapping[str, Mapping[str, float]]) -> str:
                          f"{n} emits {(value / base - 1) * 100:.1f} % more CO2 per MW h of heat "
                          f"than {names[0]}")
     return "\n".join(lines)
+
+
+def format_worth(figures: Mapping[str, Mapping[str, float]], title: str) -> str:
+    """What the stores change: the run with them, without them, and the difference."""
+    with_, without = figures["with"], figures["without"]
+    keys = [("heat_delivered_mwh", "heat delivered", "MW h"), ("co2_t", "CO2", "t"),
+            ("co2_marginal_t", "CO2, marginal grid accounting", "t"),
+            ("cost_eur", "cost", "EUR"), ("el_drawn_mwh", "electricity drawn", "MW h"),
+            ("unserved_heat_mwh", "heat unserved", "MW h")]
+    lines = [title, f"{'':34}{'with stores':>16}{'without':>16}{'stores change':>16}"]
+    for key, label, unit in keys:
+        a, b = with_.get(key, float("nan")), without.get(key, float("nan"))
+        lines.append(f"{label + ' (' + unit + ')':34}{a:16.1f}{b:16.1f}{a - b:+16.1f}")
+    lines += [f"{'full-cycle equivalents ' + k.split(':', 1)[1]:34}{v:16.1f}"
+              for k, v in with_.items() if k.startswith("cycles:")]
+    return "\n".join(lines)
