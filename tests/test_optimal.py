@@ -205,3 +205,81 @@ def test_a_store_earns_its_place_against_a_swinging_price(tmp_path):
         np.testing.assert_allclose(np.diff(energy), -tank[1:] - loss[1:], atol=1e-9)
     text = format_worth(figures, "tank")
     assert "full-cycle equivalents tank" in text and "stores change" in text
+
+
+def _espoo_setup(**dispatch):
+    """The Espoo 2030 tables and 72 hours of inputs, as a policy is given them."""
+    from simulator.config import StorageUnit
+    from simulator.dispatch.policy import PolicySetup
+    from simulator.district import load_district
+    from simulator.inputs import build_inputs
+    from simulator.supply.books import UnitTables
+    from simulator.supply.units import build_unit
+
+    from conftest import ROOT
+
+    scenario = load_config(ROOT / "configs" / "espoo_2030.yaml",
+                           {f"dispatch.{k}": v for k, v in dispatch.items()})
+    district = load_district(scenario.district, 100, True)
+    plants = district.heat.plant_names
+    producers = [build_unit(u, plants[0]) for u in scenario.units
+                 if not isinstance(u, StorageUnit)]
+    tables = UnitTables.build(producers, plants, scenario)
+    inputs = build_inputs(scenario, district.heat.consumer_names,
+                          district.heat.consumer_design_w, 72)
+    return PolicySetup(tables, inputs, scenario.dispatch, np.zeros(0, dtype=int), len(plants))
+
+
+def test_objective_values_follow_the_books_and_the_part_load_curves():
+    from simulator.dispatch.horizon import unit_values
+    from simulator.supply.books import per_heat
+
+    setup = _espoo_setup()
+    t, inp = setup.tables, setup.inputs
+    names = [u.name for u in t.units]
+    args = (float(inp.t_supply_k[0]), inp.unit_t_source_k[0], 50.0, 40.0, 100.0,
+            t.min_load_fraction)
+    co2, co2_on = unit_values(t, "co2", *args)
+    cost, cost_on = unit_values(t, "cost", *args)
+    weighted, _ = unit_values(t, "weighted", *args)
+    fuel, el, _ = per_heat(t, float(inp.t_supply_k[0]), inp.unit_t_source_k[0])
+    hp = names.index("dc_espoo_hp")  # no minimum load: the rated books
+    assert co2[hp] == pytest.approx(el[hp] * 0.050 + 1e-6 * el[hp] * 40.0)
+    assert cost[hp] == pytest.approx(el[hp] * 40.0) and cost_on[hp] == 0.0
+    chp = names.index("suomenoja_gas_chp")  # through minimum and full load
+    unit, h1 = t.units[chp], t.heat_max_mw[chp]
+    hm = t.min_load_fraction[chp] * h1
+    for load, heat in ((1.0, h1), (t.min_load_fraction[chp], hm)):
+        fuel_mw = unit.fuel_per_heat(0, 0, load) * heat
+        el_mw = unit.el_per_heat(0, 0, load) * heat
+        expected = (fuel_mw * t.fuel_eur_per_mwh[chp] + el_mw * 40.0)
+        assert cost_on[chp] + cost[chp] * heat == pytest.approx(expected, rel=1e-9)
+        assert co2_on[chp] + co2[chp] * heat == pytest.approx(
+            fuel_mw * t.fuel_t_per_mwh[chp] * t.chp_heat_share[chp]
+            + 1e-6 * expected, rel=1e-9)
+    np.testing.assert_allclose(weighted, cost + 100.0 * (co2 - 1e-6 * cost), rtol=1e-9)
+    assert fuel[chp] > 0
+
+
+def test_a_noisy_forecast_is_seeded_and_knows_the_hour_it_solves():
+    from simulator.dispatch.forecast import Forecaster
+    from simulator.dispatch.plan import HourContext
+
+    def horizon(setup):
+        f = Forecaster(setup, Shape.build(setup.tables, setup.n_plants, setup.store_plant,
+                                          setup.stores))
+        n = len(setup.tables.units)
+        hour = HourContext(0, np.full(n, 1e3), np.zeros(0), np.zeros(0),
+                           float(setup.inputs.demand_mw[0].sum()), 0.0, np.zeros(n))
+        return f.horizon(hour)
+
+    noise = {"demand_sd": 0.1, "price_sd": 0.2, "carbon_sd": 0.2, "seed": 3}
+    perfect = horizon(_espoo_setup())
+    a, b = horizon(_espoo_setup(forecast=noise)), horizon(_espoo_setup(forecast=noise))
+    np.testing.assert_array_equal(a.target_mw, b.target_mw)  # the seed fixes it
+    assert a.target_mw[0] == perfect.target_mw[0]  # the hour being solved is known
+    np.testing.assert_allclose(a.value_heat[0], perfect.value_heat[0])
+    error = a.target_mw[1:] / perfect.target_mw[1:] - 1.0
+    assert 0.01 < np.std(error) < 0.3 and not np.allclose(a.value_heat[1:], perfect.value_heat[1:])
+    other = horizon(_espoo_setup(forecast={**noise, "seed": 4}))
+    assert not np.allclose(other.target_mw[1:], a.target_mw[1:])
