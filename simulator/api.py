@@ -61,6 +61,7 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "comment": f"{filled} missing input values were filled by linear interpolation in time",
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
+        "dispatch_policy": scenario.dispatch.policy,
         "storage_usable_mwh": json.dumps({
             u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
             if isinstance(u, StorageUnit)}),

@@ -83,11 +83,13 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     if "co2_marginal_t" in ds and np.any(np.isfinite(rows("co2_marginal_t"))):
         f["co2_marginal_t"] = total("co2_marginal_t")
         f["co2_marginal_g_per_kwh_heat"] = f["co2_marginal_t"] * 1e3 / deliv if deliv else nan
-    if "cost_eur" in ds:
+    if "cost_eur" in ds and np.any(np.isfinite(rows("cost_eur"))):
         f["cost_eur"] = total("cost_eur")
         f["cost_eur_per_mwh_heat"] = f["cost_eur"] / deliv if deliv else nan
-    if "dispatch_fallback" in ds:
-        f["hours_fallback"] = float(np.nansum(rows("dispatch_fallback")))
+    fallback = rows("dispatch_fallback")
+    if fallback is not None and (ds.attrs.get("dispatch_policy") == "optimal"
+                                 or np.nansum(fallback) > 0):
+        f["hours_fallback"] = float(np.nansum(fallback))
     f["peak_heat_mw"] = _extreme(supplied_h, np.nanmax)
     f["min_consumer_t_supply_c"] = _extreme(rows("consumer_t_supply_k"), np.nanmin) - 273.15
     f["min_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmin)
