@@ -22,7 +22,9 @@ import numpy as np
 from simulator.dispatch.forecast import Forecaster
 from simulator.dispatch.horizon import Schedule, Shape
 from simulator.dispatch.merit import (
-    follow_plan,
+    Boost,
+    _boosted,
+    _follow,
     merit_order,
     plant_plan,
     served_target,
@@ -172,3 +174,25 @@ class OptimalPolicy(RankedPolicy):
         if self._merit is None:
             self._merit = MeritOrderPolicy(self.setup)
         return self._merit
+
+
+def follow_plan(planned_mw: np.ndarray, target_mw: float, capacity_mw: np.ndarray,
+                order: np.ndarray, min_mw: np.ndarray, boost: Boost | None = None
+                ) -> np.ndarray:
+    """Producer heat (MW) as close to ``planned_mw`` as the hour allows: each unit within its
+    capacity (a boosted heat pump's booster keeps its share), and the difference to
+    ``target_mw`` moved onto the units in ``order`` as a plant's operator would
+    (:func:`split_plant_heat`: running units last in order first, then idle ones)."""
+    heat = np.minimum(np.asarray(planned_mw, dtype=float), capacity_mw)
+    if boost is not None:
+        hp = np.flatnonzero(_boosted(boost) & (heat > 0.0))
+        for i in hp:  # a heat pump runs only as far as its booster can lift it
+            b = int(boost.booster[i])
+            heat[i] = min(heat[i], capacity_mw[b] / boost.ratio[i])
+        carried = np.bincount(boost.booster[hp], weights=heat[hp] * boost.ratio[hp],
+                              minlength=len(heat))
+        heat = np.where(carried > 0.0, np.maximum(heat, np.minimum(carried, capacity_mw)),
+                        heat)
+    _follow(heat, target_mw - float(heat.sum()), np.asarray(capacity_mw, dtype=float),
+            np.asarray(order), np.asarray(min_mw, dtype=float), boost)
+    return heat
