@@ -68,7 +68,8 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "co2_accounting": (
             "unit_co2_t: fuel CO2 by factor (biogenic 0), CHP split by "
             f"'{scenario.carbon.chp_allocation}' allocation, electricity at the hourly grid "
-            "intensity; co2_t = sum over units"),
+            "intensity (average); co2_t = sum over units; co2_marginal_t: the same with grid "
+            "electricity at the marginal plant's intensity (grid_co2_marginal_intensity)"),
     }
 
 

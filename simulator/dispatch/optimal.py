@@ -182,7 +182,8 @@ def follow_plan(planned_mw: np.ndarray, target_mw: float, capacity_mw: np.ndarra
     """Producer heat (MW) as close to ``planned_mw`` as the hour allows: each unit within its
     capacity (a boosted heat pump's booster keeps its share), and the difference to
     ``target_mw`` moved onto the units in ``order`` as a plant's operator would
-    (:func:`split_plant_heat`: running units last in order first, then idle ones)."""
+    (:func:`~simulator.dispatch.merit.split_plant_heat`: running units last in order first,
+    then idle ones)."""
     heat = np.minimum(np.asarray(planned_mw, dtype=float), capacity_mw)
     if boost is not None:
         hp = np.flatnonzero(_boosted(boost) & (heat > 0.0))
