@@ -20,6 +20,12 @@ In one process and one run it measures, after a warm-up that pays the numba JIT:
   as a user starts it, ``python -m simulator run`` in a new process, for its wall time with
   imports and JIT and its peak memory.
 
+* ``espoo_optimal``: the same Espoo year with ``dispatch.policy: optimal`` (objective co2,
+  the scenario's horizon and step), its wall and CPU time, the solves, and the figures the
+  optimal policy's "Done when" asks for (CO2, cost, delivered heat, fallback hours, the
+  store's full-cycle equivalents). The extra cost per simulated year is its CPU time less the
+  merit-order year's. ``--optimal-only`` measures just the two Espoo years (merit, optimal).
+
 ``--plain-every`` must keep the plain sample at 500 hours or more (15 gives 584 of 8760).
 
 Writes ``bench/results.json`` and ``bench/results.md``.
@@ -199,6 +205,40 @@ def espoo_year() -> dict[str, Any]:
     return out
 
 
+def espoo_optimal_year(objective: str = "co2") -> dict[str, Any]:
+    """The Espoo year under the optimal policy: time, solver work and its figures."""
+    from simulator.dispatch.optimal import OptimalPolicy
+    from simulator.output.summary import summarize
+
+    if not ESPOO.is_file():
+        return {"note": f"{ESPOO.relative_to(ROOT)} not found"}
+    policies: list[OptimalPolicy] = []
+    init = OptimalPolicy.__init__
+
+    def remember(self: OptimalPolicy, setup: Any) -> None:
+        init(self, setup)
+        policies.append(self)
+
+    OptimalPolicy.__init__ = remember  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0, c0 = time.perf_counter(), time.process_time()
+            path = run(ESPOO, output=Path(tmp) / "espoo.nc", overrides={
+                "dispatch.policy": "optimal", "dispatch.objective": objective})
+            out: dict[str, Any] = {"wall_s": time.perf_counter() - t0,
+                                   "cpu_s": time.process_time() - c0}
+            with xr.open_dataset(path) as ds:
+                figures = summarize(ds.load())
+    finally:
+        OptimalPolicy.__init__ = init  # type: ignore[method-assign]
+    p = policies[-1]
+    keys = ("co2_t", "co2_g_per_kwh_heat", "co2_marginal_g_per_kwh_heat", "cost_eur",
+            "heat_delivered_mwh", "unserved_heat_mwh", "hours_converged", "hours_fallback",
+            "cycles:nuijala_store")
+    return {**out, "solves": p.solves, "failures": p.failures,
+            "solve_s": p.solve_seconds, **{k: figures.get(k) for k in keys}}
+
+
 def espoo_fresh_process() -> dict[str, Any]:
     """The same run as a user starts it: ``python -m simulator run`` in a new process (imports
     and the numba JIT of pandapipes/pandapower included); its wall time and peak memory."""
@@ -251,6 +291,7 @@ def markdown(res: dict[str, Any]) -> str:
         + (f"{res['espoo']['fresh_process_s']:.1f} s, peak RSS "
            f"{res['espoo']['fresh_process_peak_rss_mib']:.0f} MiB"
            if "fresh_process_s" in res["espoo"] else "not measured"),
+        *optimal_lines(res),
         f"- peak RSS of this benchmark process (all of the above in one process): "
         f"{res['peak_rss_mib']:.0f} MiB",
         "- largest |plain - fast| over the sampled hours: " + ", ".join(
@@ -260,13 +301,43 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def optimal_lines(res: dict[str, Any]) -> list[str]:
+    o, e = res.get("espoo_optimal") or {}, res.get("espoo") or {}
+    if "cpu_s" not in o:
+        return []
+    extra = (f"; extra cost over merit order {o['cpu_s'] - e['cpu_s']:.1f} s CPU per year"
+             if e.get("cpu_s") else "")
+    return [f"- Espoo year, `policy: optimal` (co2): {o['wall_s']:.1f} s wall, {o['cpu_s']:.1f} s "
+            f"CPU{extra}; {o['solves']} HiGHS solves in {o['solve_s']:.1f} s, "
+            f"{o['failures']} failed, {o['hours_fallback']:.0f} h on merit fallback; "
+            f"CO2 {o['co2_t']:.0f} t ({o['co2_g_per_kwh_heat']:.1f} g/kWh), Nuijala store "
+            f"{o['cycles:nuijala_store']:.1f} full-cycle equivalents"]
+
+
+def optimal_only() -> int:
+    """Only the two Espoo years (merit order, optimal): bench/results_optimal.{json,md}."""
+    res: dict[str, Any] = {"created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           "espoo": espoo_year(), "espoo_optimal": espoo_optimal_year()}
+    lines = [f"# Optimal dispatch benchmark ({res['created_utc']})", "",
+             f"- Espoo default year, merit order: {res['espoo']['espoo_year_s']:.1f} s wall, "
+             f"{res['espoo']['cpu_s']:.1f} s CPU", *optimal_lines(res), ""]
+    (OUT / "results_optimal.json").write_text(json.dumps(res, indent=2) + "\n")
+    (OUT / "results_optimal.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=int, default=8760)
     ap.add_argument("--plain-every", type=int, default=15)
     ap.add_argument("--before-hours", type=int, default=336)
     ap.add_argument("--no-espoo", action="store_true")
+    ap.add_argument("--optimal-only", action="store_true",
+                    help="only the Espoo year under merit order and under the optimal policy")
     args = ap.parse_args(argv)
+    if args.optimal_only:
+        return optimal_only()
     if args.hours == 8760 and len(range(0, args.hours, args.plain_every)) < 500:
         ap.error("--plain-every leaves fewer than 500 plain hours")
     scenario = load_config(SCHUTTERWALD)
@@ -280,8 +351,10 @@ def main(argv: list[str] | None = None) -> int:
         run_.pop("recorder"), run_.pop("district")
     gc.collect()
     espoo: dict[str, Any] = {"espoo_year_s": None, "note": "skipped"}
+    optimal: dict[str, Any] = {}
     if not args.no_espoo:
         espoo = {**espoo_year(), **espoo_fresh_process()}
+        optimal = espoo_optimal_year()
     res: dict[str, Any] = {
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, "
@@ -293,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "share": fast["share"],
         "fast": fast, "before": before, "plain": plain, "espoo": espoo,
+        "espoo_optimal": optimal,
     }
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(res, indent=2) + "\n")

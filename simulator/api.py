@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import importlib.metadata as md
+import json
 import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.config import ConfigError, Scenario, load_config
+from simulator.config import ConfigError, Scenario, StorageUnit, load_config, read_yaml
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
@@ -72,10 +73,15 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "comment": f"{filled} missing input values were filled by linear interpolation in time",
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
+        "dispatch_policy": scenario.dispatch.policy,
+        "storage_usable_mwh": json.dumps({
+            u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
+            if isinstance(u, StorageUnit)}),
         "co2_accounting": (
             "unit_co2_t: fuel CO2 by factor (biogenic 0), CHP split by "
             f"'{scenario.carbon.chp_allocation}' allocation, electricity at the hourly grid "
-            "intensity; co2_t = sum over units"),
+            "intensity (average); co2_t = sum over units; co2_marginal_t: the same with grid "
+            "electricity at the marginal plant's intensity (grid_co2_marginal_intensity)"),
     }
 
 
@@ -172,4 +178,40 @@ def run(
     return path
 
 
-__all__ = ["RunFailed", "run", "summarize", "validate"]
+def without_stores(config_path: str | Path, overrides: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """Overrides that take every thermal store out of a scenario (and events naming one)."""
+    from simulator.config import apply_overrides
+
+    raw = apply_overrides(read_yaml(Path(config_path)), overrides or {})
+    stores = {u.get("name") for u in raw.get("units", []) if u.get("type") == "thermal_storage"}
+    if not stores:
+        raise ConfigError([f"{config_path}: units: the scenario has no thermal_storage unit"])
+    out = {**(overrides or {}),
+           "units": [u for u in raw["units"] if u.get("name") not in stores]}
+    if raw.get("events"):
+        out["events"] = [e for e in raw["events"]
+                         if not {e.get("unit"), *(e.get("units") or [])} & stores]
+    return out
+
+
+def storage_worth(config_path: str | Path, hours: int | None = None,
+                  overrides: dict[str, Any] | None = None, out_dir: str | Path | None = None,
+                  progress: Progress | None = None) -> dict[str, dict[str, float]]:
+    """What the stores are worth: the scenario run as it is and with its stores taken out.
+
+    Both cubes are written to ``out_dir`` (default ``results/``) as ``<name>.nc`` and
+    ``<name>_no_stores.nc``. Returns the period figures of both runs, ``with`` and
+    ``without`` (see :func:`summarize`).
+    """
+    out = Path(out_dir) if out_dir is not None else RESULTS_DIR
+    name = load_config(Path(config_path), overrides).name
+    kept = run(config_path, hours, out / f"{name}.nc", overrides, progress)
+    taken = run(config_path, hours, out / f"{name}_no_stores.nc",
+                without_stores(config_path, overrides), progress)
+    from simulator.output.cube import open_results
+
+    return {"with": summarize(open_results(kept)), "without": summarize(open_results(taken))}
+
+
+__all__ = ["RunFailed", "run", "storage_worth", "summarize", "validate", "without_stores"]

@@ -13,11 +13,16 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from simulator.api import RunFailed, run, validate
-from simulator.config import ConfigError
+from simulator.api import RunFailed, run, storage_worth, validate
+from simulator.config import ConfigError, parse_assignments
 from simulator.output.cube import open_results
 from simulator.output.operating import operating_notes
-from simulator.output.summary import format_comparison, format_summary, summarize
+from simulator.output.summary import (
+    format_comparison,
+    format_summary,
+    format_worth,
+    summarize,
+)
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -57,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("config", type=Path)
     p_run.add_argument("--hours", type=int, help="simulate only the first N hours")
     p_run.add_argument("--output", type=Path, help="cube path (default results/<name>.nc)")
+    p_run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a scenario key, e.g. --set dispatch.policy=optimal")
+    p_wth = sub.add_parser("storage-worth", help="run a scenario with and without its stores; "
+                           "what the stores change (CO2, cost, cycles)")
+    p_wth.add_argument("config", type=Path)
+    p_wth.add_argument("--hours", type=int, help="simulate only the first N hours")
+    p_wth.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a scenario key (in both runs)")
+    p_wth.add_argument("--out", type=Path, help="cube folder (default results/)")
     p_val = sub.add_parser("validate", help="check a scenario against its district")
     p_val.add_argument("config", type=Path)
     p_sum = sub.add_parser("summary", help="print the period figures of cubes (several: compare)")
@@ -106,7 +120,8 @@ class RunProgress:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    path = run(args.config, hours=args.hours, output=args.output, progress=RunProgress())
+    path = run(args.config, hours=args.hours, output=args.output, progress=RunProgress(),
+               overrides=parse_assignments(args.set, args.config))
     wall_s = time.perf_counter() - start
     ds = open_results(path)
     figures = summarize(ds)
@@ -124,6 +139,13 @@ def _print_notes(ds: object) -> None:
     if notes:
         print("operating limits not kept (after the operator's response):")
         print("\n".join(notes))
+
+
+def _cmd_worth(args: argparse.Namespace) -> int:
+    figures = storage_worth(args.config, args.hours, parse_assignments(args.set, args.config),
+                            args.out, RunProgress())
+    print(format_worth(figures, f"{args.config}: what the stores are worth"))
+    return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -177,7 +199,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
-            "sweep": _cmd_sweep, "plot": _cmd_plot}
+            "sweep": _cmd_sweep, "plot": _cmd_plot, "storage-worth": _cmd_worth}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,9 @@
 * ``finland_wind_2021_2023.csv``: the Fingrid wind rows of 2021 and 2023 (copied, CC BY 4.0).
 * ``electric_load.csv``: hourly multiplier of the background electric loads (``load_scale``).
 * ``grid_co2.csv``: hourly CO2 intensity of Finnish grid electricity (``grid_intensity``).
+* ``spot_price.csv``: hourly Finnish day-ahead price (``spot_price``), EUR per MW h.
+* ``grid_co2_marginal.csv``: hourly CO2 intensity of the marginal plant
+  (``marginal_intensity``).
 All times are UTC, hourly, for the weather year 2021 (the scenarios map 2030 onto it).
 Temperatures in °C, powers in MW, intensities in g CO2 per kWh.
 """
@@ -169,6 +172,7 @@ def write_series() -> dict[str, float]:
     g23 = np.clip(a * co2_shape(read_wind(CALIBRATION_YEAR)["wind_mw"].to_numpy(), t23),
                   CO2_MIN, CO2_MAX)
     return {
+        **write_market_series(t_air),
         "design_cold_min_c": float(cold.min()),
         "design_cold_changed_hours": float((cold != t_air.round(2)).sum()),
         "load_scale_mean": float(scale.mean()),
@@ -177,4 +181,164 @@ def write_series() -> dict[str, float]:
         "co2_mean": float(g.mean()),
         "co2_min": float(g.min()),
         "co2_max": float(g.max()),
+    }
+
+
+# spot price model (EUR/MWh), calibrated to 2023 (ESPOO-FIGURES, Electricity)
+PRICE_TARGET_MEAN = 56.5  # 2023 FI day-ahead annual mean (ENTSO-E via ESPOO-FIGURES)
+PRICE_TARGET_MEDIAN = 42.8  # 2023 median
+PRICE_TARGET_NEGATIVE_H = 467  # 2023 hours below zero
+PRICE_WINTER_GAIN = 1.0  # price at the coldest / at no heating demand, minus 1 (est.)
+#: hour-of-day shape (local time) from the 2023 hourly means: low ~33 at 03-04 h, peaks ~82 at
+#: 09 h and ~73 at 19 h (ESPOO-FIGURES); the anchors between them are linear (est.)
+PRICE_DAY_ANCHORS = ((0, 42.0), (3, 33.0), (4, 33.0), (6, 48.0), (9, 82.0), (12, 62.0),
+                     (15, 56.0), (19, 73.0), (22, 52.0), (24, 42.0))
+
+# marginal grid CO2 model (g/kWh), by the residual-load rank of the hour (research REPORT E)
+MARGINAL_HYDRO = 10.0  # Nordic reservoir hydro / imports from SE-NO at the margin (est.)
+MARGINAL_CCGT = 360.0  # gas CCGT or CHP condensing tail, 55 % (EF gas 55 t/TJ / 0.55)
+MARGINAL_OCGT = 570.0  # gas turbine peaker, 35 % (EF gas factor / 0.35)
+MARGINAL_CONDENSING = 850.0  # coal/peat condensing or oil-shale imports, ~40 % (EF factors)
+MARGINAL_WIND_CURTAILED = 0.0  # negative-price hours: wind is curtailed at the margin
+MARGINAL_RAMP = (0.25, 0.50)  # residual-load rank: hydro below, CCGT/CHP above, linear between
+MARGINAL_PEAK_RANK = 0.95  # above it the peak plant sets the margin
+MARGINAL_COLD_INDEX = 0.5  # heating index above which the peak plant is condensing, not OCGT
+
+
+def residual_load(wind_mw: np.ndarray, t_air_c: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(wind share, residual load share) of the Finnish consumption proxy (1) each hour."""
+    shape = load_shape(t_air_c)
+    consumption_mw = FI_CONSUMPTION_MEAN_MW * shape / shape.mean()
+    share = np.clip(wind_mw / consumption_mw, 0.0, WIND_SHARE_MAX)
+    return share, (consumption_mw - wind_mw) / FI_CONSUMPTION_MEAN_MW
+
+
+def local_hour(t_air_c: pd.Series) -> np.ndarray:
+    """Hour of day (0-23) of each UTC hour in Europe/Helsinki local time."""
+    return pd.DatetimeIndex(t_air_c.index).tz_localize("UTC").tz_convert(
+        "Europe/Helsinki").hour.to_numpy()
+
+
+def day_profile() -> np.ndarray:
+    """Mean price by local hour (EUR/MWh): the 2023 anchors, linear between, scaled to
+    PRICE_TARGET_MEAN."""
+    xs, ps = zip(*PRICE_DAY_ANCHORS, strict=True)
+    day = np.interp(np.arange(24), xs, ps)
+    return day * PRICE_TARGET_MEAN / day.mean()
+
+
+def price_base(wind_mw: np.ndarray, t_air_c: pd.Series, gamma: float) -> np.ndarray:
+    """Price driver (1): season x residual-load share ^ gamma.
+
+    The residual load (consumption proxy minus wind) sets which plant clears the market; its
+    power ``gamma`` makes the supply curve convex (hydro and nuclear below, peak plant above).
+    """
+    _, residual = residual_load(wind_mw, t_air_c)
+    season = 1.0 + PRICE_WINTER_GAIN * heating_index(t_air_c)
+    return season * np.clip(residual, 0.0, None) ** gamma
+
+
+def hour_offsets(base: np.ndarray, hour: np.ndarray, a: float) -> np.ndarray:
+    """Additive price of each local hour (EUR/MWh) that makes the mean price of every hour of
+    day equal :func:`day_profile` for a price a x base + offset."""
+    means = np.bincount(hour, weights=base, minlength=24) / np.bincount(hour, minlength=24)
+    return day_profile() - a * means
+
+
+def price_with(base: np.ndarray, hour: np.ndarray, a: float) -> np.ndarray:
+    return a * base + hour_offsets(base, hour, a)[hour]
+
+
+def _bisect(f, lo: float, hi: float, n: int = 60) -> float:
+    """x in [lo, hi] where the increasing function f crosses zero."""
+    for _ in range(n):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if f(mid) > 0 else (mid, hi)
+    return 0.5 * (lo + hi)
+
+
+def price_calibration() -> tuple[float, float, np.ndarray]:
+    """(gamma, a, hour offsets) calibrated on the CALIBRATION_YEAR.
+
+    Price = a x base(gamma) + offset[local hour]. The offsets make the mean of every hour of
+    day the 2023 profile (and so the annual mean PRICE_TARGET_MEAN); ``a`` (the spread) gives
+    PRICE_TARGET_NEGATIVE_H hours below zero; ``gamma`` (the skew) the median.
+    """
+    wind = read_wind(CALIBRATION_YEAR)["wind_mw"].to_numpy()
+    t23 = read_t_air(CALIBRATION_YEAR)
+    hour = local_hour(t23)
+
+    def spread(gamma: float) -> float:
+        base = price_base(wind, t23, gamma)
+        return _bisect(lambda a: (price_with(base, hour, a) < 0).sum()
+                       - PRICE_TARGET_NEGATIVE_H, 0.0, 2000.0)
+
+    def median_gap(gamma: float) -> float:
+        base = price_base(wind, t23, gamma)
+        return PRICE_TARGET_MEDIAN - float(np.median(price_with(base, hour, spread(gamma))))
+
+    gamma = _bisect(median_gap, 0.5, 8.0, 30)
+    a = spread(gamma)
+    return gamma, a, hour_offsets(price_base(wind, t23, gamma), hour, a)
+
+
+def spot_price(wind_mw: np.ndarray, t_air_c: pd.Series,
+               calibration: tuple[float, float, np.ndarray]) -> np.ndarray:
+    """Hourly spot price (EUR/MWh) with the calibrated (gamma, a, hour offsets)."""
+    gamma, a, offsets = calibration
+    return (a * price_base(wind_mw, t_air_c, gamma) + offsets[local_hour(t_air_c)]).round(2)
+
+
+def marginal_intensity(wind_mw: np.ndarray, t_air_c: pd.Series, price_eur: np.ndarray
+                       ) -> np.ndarray:
+    """Hourly CO2 intensity of the marginal plant (g/kWh) from the residual-load rank.
+
+    Rank q of the hour's residual load within the year (0 lowest): Nordic hydro and imports
+    (MARGINAL_HYDRO) below MARGINAL_RAMP[0]; gas CCGT / CHP (MARGINAL_CCGT) above
+    MARGINAL_RAMP[1], linear between; above MARGINAL_PEAK_RANK the peak plant, condensing
+    (MARGINAL_CONDENSING) in cold hours, a gas turbine (MARGINAL_OCGT) otherwise. Hours of
+    negative price curtail wind (MARGINAL_WIND_CURTAILED).
+    """
+    _, residual = residual_load(wind_mw, t_air_c)
+    q = (np.argsort(np.argsort(residual)) + 0.5) / len(residual)
+    lo, hi = MARGINAL_RAMP
+    g = MARGINAL_HYDRO + (MARGINAL_CCGT - MARGINAL_HYDRO) * np.clip((q - lo) / (hi - lo), 0, 1)
+    peak = np.where(heating_index(t_air_c) >= MARGINAL_COLD_INDEX, MARGINAL_CONDENSING,
+                    MARGINAL_OCGT)
+    g = np.where(q > MARGINAL_PEAK_RANK, peak, g)
+    return np.where(price_eur < 0.0, MARGINAL_WIND_CURTAILED, g).round(1)
+
+
+def weather_year_wind_mw() -> np.ndarray:
+    """Wind production (MW) of the WEATHER_YEAR with the CALIBRATION_YEAR fleet."""
+    wind = read_wind(WEATHER_YEAR)
+    capacity_mw = read_wind(CALIBRATION_YEAR)["wind_capacity_mw"].mean()
+    return (wind["wind_mw"] / wind["wind_capacity_mw"]).to_numpy() * capacity_mw
+
+
+def write_market_series(t_air: pd.Series) -> dict[str, float]:
+    """Write ``spot_price.csv`` and ``grid_co2_marginal.csv``; their figures."""
+    stamp = t_air.index.strftime("%Y-%m-%dT%H:%M")
+    calibration = price_calibration()
+    wind_mw = weather_year_wind_mw()
+    price = spot_price(wind_mw, t_air, calibration)
+    marginal = marginal_intensity(wind_mw, t_air, price)
+    pd.DataFrame({"time": stamp, "eur_per_mwh": price}).to_csv(HERE / "spot_price.csv",
+                                                               index=False)
+    pd.DataFrame({"time": stamp, "g_per_kwh": marginal}).to_csv(
+        HERE / "grid_co2_marginal.csv", index=False)
+    wind23 = read_wind(CALIBRATION_YEAR)["wind_mw"].to_numpy()
+    t23 = read_t_air(CALIBRATION_YEAR)
+    p23 = spot_price(wind23, t23, calibration)
+    by_hour = pd.Series(p23).groupby(local_hour(t23)).mean()
+    return {
+        "price_gamma": calibration[0], "price_a": calibration[1],
+        "price_mean_2023": float(p23.mean()), "price_median_2023": float(np.median(p23)),
+        "price_sd_2023": float(p23.std()), "price_negative_h_2023": float((p23 < 0).sum()),
+        "price_min_hour_2023": float(by_hour.min()), "price_h09_2023": float(by_hour[9]),
+        "price_h19_2023": float(by_hour[19]), "price_h03_2023": float(by_hour[3]),
+        "price_mean": float(price.mean()), "price_min": float(price.min()),
+        "price_max": float(price.max()), "price_negative_h": float((price < 0).sum()),
+        "marginal_mean": float(marginal.mean()),
+        "marginal_corr_price": float(np.corrcoef(marginal, price)[0, 1]),
     }

@@ -15,7 +15,13 @@ from simulator.config.events import (
     UnitDerate,
     UnitOutage,
 )
-from simulator.config.loader import apply_overrides, load_config, parse_scenario, read_yaml
+from simulator.config.loader import (
+    apply_overrides,
+    load_config,
+    parse_assignments,
+    parse_scenario,
+    read_yaml,
+)
 from simulator.config.operation import DpControl, Operation, SupplyBoost
 from simulator.config.schema import (
     Carbon,
@@ -73,6 +79,7 @@ __all__ = [
     "Weather",
     "apply_overrides",
     "load_config",
+    "parse_assignments",
     "parse_scenario",
     "read_yaml",
 ]

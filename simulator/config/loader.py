@@ -218,3 +218,22 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Sc
     if overrides:
         raw = apply_overrides(raw, overrides)
     return parse_scenario(raw, path)
+
+
+def parse_assignments(items: list[str], path: str | Path) -> dict[str, Any]:
+    """``KEY=VALUE`` strings (the command line's ``--set``) as overrides; values are read as
+    YAML (``48`` a number, ``optimal`` a string, ``[1, 2]`` a list)."""
+    out: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            problems.append(f"{path}: --set {item}: expected KEY=VALUE")
+            continue
+        try:
+            out[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            problems.append(f"{path}: --set {item}: invalid value: {err}")
+    if problems:
+        raise ConfigError(problems)
+    return out

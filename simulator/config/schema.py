@@ -211,6 +211,18 @@ class Pump(_Model):
     efficiency: float = Field(0.7, gt=0.0, le=1.0)
 
 
+class Forecast(_Model):
+    """What the optimal policy foresees: the scenario's own inputs (perfect foresight) by
+    default; with ``*_sd`` > 0 a noisy forecast. The error of an hour ``lead_h`` ahead is
+    relative, normal with standard deviation ``sd x sqrt(lead_h / 24)`` (the hour being solved
+    is known), drawn with ``seed``."""
+
+    demand_sd: float = Field(0.0, ge=0.0, le=1.0)  # relative error of heat demand after 24 h
+    price_sd: float = Field(0.0, ge=0.0, le=5.0)  # of the electricity price
+    carbon_sd: float = Field(0.0, ge=0.0, le=5.0)  # of the grid CO2 intensity
+    seed: int = 0
+
+
 class Dispatch(_Model):
     """How heat is dispatched: ``policy`` names a registered dispatch policy
     (:mod:`simulator.dispatch`; ``merit_order`` by default) or ``package.module:ClassName``.
@@ -222,16 +234,41 @@ class Dispatch(_Model):
     its value is the mean marginal value of serving demand in a window of
     ``storage_window_h`` hours around the hour (a perfect day-ahead forecast), and
     ``storage_spread`` is the relative margin kept between charging and discharging.
+
+    The ``optimal`` policy solves, every ``step_h`` hours, a linear program (mixed-integer
+    where minimum loads need it) over the next ``horizon_h`` hours, minimising ``objective``:
+    ``co2`` (t, electricity at the ``carbon_signal`` intensity: ``average`` or ``marginal``),
+    ``cost`` (EUR, from ``prices``) or ``weighted`` (EUR + ``co2_weight_eur_per_t`` x t).
+    HiGHS stops after ``time_limit_s`` (or at a relative ``mip_gap``); an hour without a
+    schedule falls back to ``order_by`` merit order. A grid curtailment is remembered as a
+    limit on the unit's electricity for ``grid_memory_h`` hours.
     """
 
     policy: str = Field("merit_order", min_length=1)
     order_by: Literal["co2", "cost", "listed"] = "co2"
     storage_window_h: int = Field(48, ge=2, le=8760)
     storage_spread: float = Field(0.1, ge=0.0, le=1.0)
+    objective: Literal["co2", "cost", "weighted"] = "co2"
+    carbon_signal: Literal["average", "marginal"] = "average"
+    co2_weight_eur_per_t: float = Field(100.0, ge=0.0)
+    horizon_h: int = Field(48, ge=1, le=8784)
+    step_h: int = Field(24, ge=1, le=8784)
+    time_limit_s: float = Field(10.0, gt=0.0)
+    mip_gap: float = Field(1e-3, ge=0.0, lt=1.0)
+    grid_memory_h: int = Field(168, ge=0)
+    forecast: Forecast = Forecast()
+
+    @model_validator(mode="after")
+    def _step_within_horizon(self) -> Dispatch:
+        if self.step_h > self.horizon_h:
+            raise ValueError(f"step_h ({self.step_h}) must not exceed horizon_h "
+                             f"({self.horizon_h})")
+        return self
 
 
 class Prices(_Model):
-    """Prices for the cost merit order: EUR per MW h of fuel or electricity, EUR per t CO2."""
+    """Prices for the cost merit order and the cost objective: EUR per MW h of fuel or
+    electricity (constant or an hourly file), EUR per t CO2 (added to fossil fuels)."""
 
     electricity_eur_per_mwh: float | HourlyFile = 50.0
     fuel_eur_per_mwh: dict[str, float] = Field(default_factory=dict)
@@ -258,10 +295,13 @@ class Carbon(_Model):
     split between heat and power by ``chp_allocation``: ``efficiency`` (the benefit-sharing
     method with reference efficiencies 0.9 heat / 0.39 power), ``energy`` (by output) or
     ``heat`` (all to heat). ``target_g_per_kwh``: the heat intensity that counts as carbon
-    neutral for this scenario (the summary says whether it is met).
+    neutral for this scenario (the summary says whether it is met, under the average grid
+    intensity). ``grid_marginal_g_per_kwh``: the intensity of the marginal plant, for the
+    marginal accounting reported beside it and the optimiser's ``carbon_signal: marginal``.
     """
 
     grid_intensity_g_per_kwh: Annotated[float, Field(ge=0.0)] | GridIntensityFile = 50.0
+    grid_marginal_g_per_kwh: Annotated[float, Field(ge=0.0)] | GridIntensityFile | None = None
     fuel_t_per_tj: dict[str, float] = Field(default_factory=dict)
     chp_allocation: Literal["efficiency", "energy", "heat"] = "efficiency"
     target_g_per_kwh: float | None = Field(None, ge=0.0)
@@ -296,6 +336,14 @@ class Scenario(_Model):
     coupling: Coupling = Coupling()
     operation: Operation = Operation()
     solver: Solver = Solver()
+
+    @model_validator(mode="after")
+    def _marginal_signal_has_a_series(self) -> Scenario:
+        if (self.dispatch.carbon_signal == "marginal"
+                and self.carbon.grid_marginal_g_per_kwh is None):
+            raise ValueError("dispatch.carbon_signal 'marginal' needs "
+                             "carbon.grid_marginal_g_per_kwh")
+        return self
 
     @model_validator(mode="after")
     def _unique_unit_names(self) -> Scenario:

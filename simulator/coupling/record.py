@@ -16,7 +16,7 @@ from simulator.grid import ElectricGrid, GridState
 from simulator.heat import HeatNetwork, HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.limits import LimitCheck
-from simulator.supply.books import BookedHour
+from simulator.supply.books import BookedHour, UnitTables
 
 Values = dict[str, float | str | np.ndarray]
 
@@ -68,6 +68,8 @@ def inputs_record(layout: UnitLayout, inp: HourlyInputs, h: int, share: np.ndarr
         "t_ground_k": float(inp.t_ground_k[h]),
         "t_supply_k": float(inp.t_supply_k[h]),
         "grid_co2_intensity": float(inp.grid_intensity_g_per_kwh[h]),
+        "grid_co2_marginal_intensity": float(inp.grid_marginal_g_per_kwh[h]),
+        "electricity_price": float(inp.electricity_eur_per_mwh[h]),
         "unit_available": available,
         "unit_t_source_k": t_source,
     }
@@ -174,3 +176,22 @@ def operation_record(limits: Mapping[str, LimitCheck], grid_ok: bool) -> Values:
         out[f"op_{kind}_element"] = c.element
     out["feasible"] = float(grid_ok and all(c.ok for c in limits.values()))
     return out
+
+
+def market_record(layout: UnitLayout, tables: UnitTables, inp: HourlyInputs, h: int,
+                  books: BookedHour) -> Values:
+    """The hour's cost per unit (EUR: fuel with its CO2 price, electricity bought at the hour's
+    price, CHP power sold at it) and its CO2 under marginal accounting (t: the same books with
+    grid electricity at the marginal plant's intensity instead of the average)."""
+    price = float(inp.electricity_eur_per_mwh[h])
+    unit_cost = books.fuel_mw * tables.fuel_eur_per_mwh + books.el_mw * price
+    pump_cost = books.pump_el_mw * price
+    drawn_mw = float(np.clip(books.el_mw, 0.0, None).sum() + books.pump_el_mw.sum())
+    shift_t_per_mwh = (float(inp.grid_marginal_g_per_kwh[h])
+                       - float(inp.grid_intensity_g_per_kwh[h])) * 1e-3
+    co2_average_t = float(books.co2_t.sum() + books.pump_co2_t.sum())
+    return {
+        "unit_cost_eur": layout.rows(unit_cost, 0.0, pump_cost),
+        "cost_eur": float(unit_cost.sum() + pump_cost.sum()),
+        "co2_marginal_t": co2_average_t + drawn_mw * shift_t_per_mwh,
+    }

@@ -21,6 +21,7 @@ from simulator.coupling.record import (
     boost_record,
     failed_record,
     inputs_record,
+    market_record,
     operation_record,
     solved_record,
 )
@@ -100,7 +101,8 @@ class CoupledStep:
         self._heat_solve = HeatSolve(self._heat, self._bank, inputs, operator, self._tables)
         self._share = np.ones(len(specs))
         self._policy = policy or policy_factory(scenario.dispatch.policy)(PolicySetup(
-            self._tables, inputs, scenario.dispatch, self._bank.plant, len(plants)))
+            self._tables, inputs, scenario.dispatch, self._bank.plant, len(plants),
+            tuple(self._bank.stores)))
         self._outages = Outages()
 
     def _limits(self, scenario: Scenario) -> Limits:
@@ -132,7 +134,7 @@ class CoupledStep:
                               self._tables.heat_max_mw)
         coupled = self._couple(hour)
         if coupled is None:
-            return {**known, **self._fail(hour)}
+            return {**known, **self._fail(hour), **self._policy.record()}
         solved = self._book(coupled)
         self._policy.hear(self._outcome(hour, coupled))
         grid_ok = coupled.grid.converged and not self._feedback.violated(coupled.grid)
@@ -144,6 +146,8 @@ class CoupledStep:
                 **operation_record(limits, grid_ok or not self._coupling.enabled),
                 **boost_record(self._layout, self._tables.booster, coupled.boost_ratio,
                                coupled.heat.unit_heat_mw),
+                **market_record(self._layout, self._tables, self._inputs, h, coupled.books),
+                **self._policy.record(),
                 "coupling_iterations": float(coupled.iterations),
                 "unit_curtailed_mw": self._layout.rows(coupled.curtailed_mw, 0.0, 0.0),
                 "grid_limits_ok": float(grid_ok)}
@@ -195,7 +199,7 @@ class CoupledStep:
             store_charge_max_mw=np.where(on, limits[:, 0] * store_share, 0.0),
             store_discharge_max_mw=np.where(on, limits[:, 1] * store_share, 0.0),
             demand_mw=float(inp.demand_mw[h].sum()), loss_mw=self._heat_solve.loss_guess_mw,
-            boost_ratio=ratio)
+            boost_ratio=ratio, store_energy_mwh=self._bank.energy_mwh.copy(), plant_t_in_k=t_in)
 
     def _couple(self, hour: HourContext) -> CoupledHour | None:
         """Heat solve, books and power flow, repeated while the grid curtails electric units.

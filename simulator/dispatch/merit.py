@@ -236,21 +236,36 @@ def plan_hour(
     """
     stores = np.zeros(0) if store_heat_mw is None else np.asarray(store_heat_mw, dtype=float)
     store_plant = np.zeros(0, dtype=int) if store_plant is None else np.asarray(store_plant)
-    capacity_total = float(np.sum(capacity_mw)) + float(stores.sum())
-    target = demand_mw + loss_guess_mw
-    served = 1.0
-    if demand_mw > 0 and capacity_total < target:
-        served = max(0.0, (capacity_total - loss_guess_mw) / demand_mw)
-        target = max(capacity_total, 0.0)
+    served, target = served_target(demand_mw, loss_guess_mw,
+                                   float(np.sum(capacity_mw)) + float(stores.sum()))
     heat = allocate(target - stores.sum(), capacity_mw, order, min_mw, boost)
-    per_plant = np.bincount(unit_plant, weights=heat, minlength=n_plants) + np.bincount(
-        store_plant, weights=stores, minlength=n_plants)
+    return plant_plan(served, target, heat, unit_plant, n_plants, stores, store_plant)
+
+
+def served_target(demand_mw: float, loss_guess_mw: float, capacity_total_mw: float
+                  ) -> tuple[float, float]:
+    """(share of demand served, heat target in MW) when units and stores can give at most
+    ``capacity_total_mw``: all of demand plus loss, or what the capacity covers."""
+    target = demand_mw + loss_guess_mw
+    if demand_mw > 0 and capacity_total_mw < target:
+        return (max(0.0, (capacity_total_mw - loss_guess_mw) / demand_mw),
+                max(capacity_total_mw, 0.0))
+    return 1.0, target
+
+
+def plant_plan(served: float, target_mw: float, heat_mw: np.ndarray, unit_plant: np.ndarray,
+               n_plants: int, store_mw: np.ndarray, store_plant: np.ndarray) -> Plan:
+    """The plan of producer heat ``heat_mw`` and store heat ``store_mw`` (MW): each fixed-flow
+    plant's net feed-in as its set point, all of them scaled down when they would leave the
+    pressure-holding plant less than ``SLACK_MIN_SHARE`` of ``target_mw``."""
+    per_plant = np.bincount(unit_plant, weights=heat_mw, minlength=n_plants) + np.bincount(
+        store_plant, weights=store_mw, minlength=n_plants)
     fixed = np.maximum(per_plant[1:], 0.0)
-    ceiling = (1.0 - SLACK_MIN_SHARE) * target
+    ceiling = (1.0 - SLACK_MIN_SHARE) * target_mw
     if fixed.sum() > ceiling > 0:
         fixed = fixed * (ceiling / fixed.sum())
-    return Plan(served_fraction=served, unit_heat_mw=heat, fixed_plant_mw=fixed,
-                store_mw=stores)
+    return Plan(served_fraction=served, unit_heat_mw=heat_mw, fixed_plant_mw=fixed,
+                store_mw=store_mw)
 
 
 def split_plant_heat(

@@ -29,6 +29,10 @@ class HourContext:
     #: booster heat per MW of each producer's own heat (1): > 0 for a heat pump whose outlet
     #: limit is below the supply temperature, inf when it cannot help at all, else 0
     boost_ratio: np.ndarray
+    #: energy in each store at the start of the hour (MW h); None: not given
+    store_energy_mwh: np.ndarray | None = None
+    #: temperature expected at each plant's inlet (K): the last solved hour's; None: not given
+    plant_t_in_k: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ The coupled step (:mod:`simulator.coupling.step`) calls a policy in this order e
    temperatures the network solved, which set heat-pump capacities and booster shares);
 4. ``curtail(hour)`` when the grid curtailed electric units: the context holds the reduced
    capacity, and ``plan`` is asked again;
-5. ``hear(outcome)`` once the hour is booked (:class:`~simulator.dispatch.plan.HourOutcome`).
+5. ``hear(outcome)`` once the hour is booked (:class:`~simulator.dispatch.plan.HourOutcome`);
+6. ``record()``: what the policy adds to the hour's row of the cube (names of
+   :data:`simulator.output.cube.VARIABLES`; none by default).
 
 A policy never touches a network or a store's energy: the step executes plans, keeps the books
 and records. :class:`RankedPolicy` implements 2-4 for any policy that can *rank* units and
@@ -22,7 +24,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +33,7 @@ from simulator.dispatch.merit import Boost, plan_hour, split_plant_heat
 from simulator.dispatch.plan import HourContext, HourOutcome, Plan
 from simulator.inputs import HourlyInputs
 from simulator.supply.books import UnitTables
+from simulator.supply.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class PolicySetup:
     settings: Dispatch  # the scenario's ``dispatch`` block
     store_plant: np.ndarray  # plant index of each store (0 = the pressure-holding plant)
     n_plants: int  # plants, pressure-holding plant first
+    stores: tuple[Storage, ...] = field(default=())  # the stores' parameters, scenario order
 
 
 class DispatchPolicy(ABC):
@@ -73,6 +77,10 @@ class DispatchPolicy(ABC):
 
     def hear(self, outcome: HourOutcome) -> None:  # noqa: B027 - optional hook
         """What the physics did with this hour's plans. Default: nothing to learn."""
+
+    def record(self) -> dict[str, float]:
+        """Values of the hour for the cube (variable name -> value). Default: none."""
+        return {}
 
 
 class RankedPolicy(DispatchPolicy):

@@ -52,6 +52,8 @@ class HourlyInputs:
     t_return_k: float  # consumer return temperature (K)
     t_ground_k: np.ndarray  # soil temperature at the pipes (K)
     grid_intensity_g_per_kwh: np.ndarray  # CO2 intensity of grid electricity (g per kWh)
+    #: CO2 intensity of the marginal plant (g per kWh); NaN when the scenario gives none
+    grid_marginal_g_per_kwh: np.ndarray
     electric_load_scale: np.ndarray  # multiplier of the grid's background loads (1)
     electricity_eur_per_mwh: np.ndarray  # electricity price (EUR per MW h)
     unit_t_source_k: np.ndarray  # (hours, units) heat-source temperature (K), NaN if none
@@ -133,6 +135,10 @@ def build_inputs(
     intensity, filled_grid = _hourly_value(
         scenario.carbon.grid_intensity_g_per_kwh, times, "carbon.grid_intensity_g_per_kwh",
         NON_NEGATIVE)
+    marginal, filled_marginal = (np.full(len(times), np.nan), 0) if (
+        scenario.carbon.grid_marginal_g_per_kwh is None) else _hourly_value(
+        scenario.carbon.grid_marginal_g_per_kwh, times, "carbon.grid_marginal_g_per_kwh",
+        NON_NEGATIVE)
     load_scale, filled_load = _hourly_value(
         scenario.electric_load.scale, times, "electric_load.scale", NON_NEGATIVE)
     price, filled_price = _hourly_value(
@@ -163,11 +169,12 @@ def build_inputs(
         t_return_k=scenario.supply_temperature.return_c + C_TO_K,
         t_ground_k=ground_temperature_c(day, g.mean_c, g.amplitude_k, g.coldest_day) + C_TO_K,
         grid_intensity_g_per_kwh=intensity,
+        grid_marginal_g_per_kwh=marginal,
         electric_load_scale=load_scale,
         electricity_eur_per_mwh=price,
         unit_t_source_k=t_source_c + C_TO_K,
         unit_availability=availability,
         unit_source_max_mw=np.maximum(source_max, 0.0),
         filled_values=filled + filled_profiles + filled_grid + filled_load + filled_price
-        + filled_units,
+        + filled_units + filled_marginal,
     )

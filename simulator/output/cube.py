@@ -155,6 +155,20 @@ VARIABLES: tuple[Variable, ...] = (
        "every operating limit of the heat network held, and the grid within its limits where "
        "the scenario enforces them (coupling enabled), in a converged hour",
        flag_meanings="infeasible feasible"),
+    *(
+        # markets, marginal carbon and the optimiser (currency is not a UDUNITS unit: "EUR")
+        _v("electricity_price", None, "EUR MW-1 h-1", "electricity price (spot)"),
+        _v("unit_cost_eur", "unit", "EUR",
+           "cost of the hour: fuel incl. CO2 price, electricity bought (+) or sold (-)"),
+        _v("cost_eur", None, "EUR", "district cost of the hour (sum of unit_cost_eur)"),
+        _v("grid_co2_marginal_intensity", None, "g kW-1 h-1",
+           "CO2 intensity of the marginal plant of the grid"),
+        _v("co2_marginal_t", None, "t",
+           "district CO2 of the hour with grid electricity at the marginal intensity"),
+        _v("dispatch_fallback", None, "1",
+           "the optimiser had no schedule: merit order planned the hour",
+           flag_meanings="planned_by_policy fallback_merit_order"),
+    ),
 )
 _BY_NAME: dict[str, Variable] = {v.name: v for v in VARIABLES}
 

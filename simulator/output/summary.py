@@ -7,6 +7,7 @@ voltages and loadings, the worst heat-balance error, and whether a carbon target
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,6 +80,16 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     f["el_drawn_mwh"] = nan if el is None else float(_sum(np.clip(el, 0.0, None)))
     f["co2_t"] = total("co2_t", "unit_co2_t")
     f["co2_g_per_kwh_heat"] = f["co2_t"] * 1e6 / (deliv * 1e3) if deliv else nan
+    if "co2_marginal_t" in ds and np.any(np.isfinite(rows("co2_marginal_t"))):
+        f["co2_marginal_t"] = total("co2_marginal_t")
+        f["co2_marginal_g_per_kwh_heat"] = f["co2_marginal_t"] * 1e3 / deliv if deliv else nan
+    if "cost_eur" in ds and np.any(np.isfinite(rows("cost_eur"))):
+        f["cost_eur"] = total("cost_eur")
+        f["cost_eur_per_mwh_heat"] = f["cost_eur"] / deliv if deliv else nan
+    fallback = rows("dispatch_fallback")
+    if fallback is not None and (ds.attrs.get("dispatch_policy") == "optimal"
+                                 or np.nansum(fallback) > 0):
+        f["hours_fallback"] = float(np.nansum(fallback))
     f["peak_heat_mw"] = _extreme(supplied_h, np.nanmax)
     f["min_consumer_t_supply_c"] = _extreme(rows("consumer_t_supply_k"), np.nanmin) - 273.15
     f["min_bus_vm_pu"] = _extreme(rows("bus_vm_pu"), np.nanmin)
@@ -94,7 +105,23 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     f.update(operating_figures(ds))
     f.update(_carbon_target(ds, f["co2_g_per_kwh_heat"]))
     f.update(_unit_shares(ds, rows("unit_heat_mw")))
+    f.update(_store_cycles(ds, rows("unit_heat_mw")))
     return f
+
+
+def _store_cycles(ds: xr.Dataset, heat: np.ndarray | None) -> dict[str, float]:
+    """Full-cycle equivalents of each store: heat it discharged over its usable energy
+    (``storage_usable_mwh`` attribute: (soc_max - soc_min) x capacity)."""
+    usable = json.loads(str(ds.attrs.get("storage_usable_mwh") or "{}"))
+    if heat is None or not usable or "unit" not in ds.dims:
+        return {}
+    names = ds["unit"].values.tolist()
+    out = {}
+    for name, mwh in usable.items():
+        if name in names and mwh > 0:
+            out[f"cycles:{name}"] = float(np.nansum(np.clip(heat[:, names.index(name)], 0.0,
+                                                            None)) / mwh)
+    return out
 
 
 def _carbon_target(ds: xr.Dataset, g_per_kwh: float) -> dict[str, float]:
@@ -139,6 +166,11 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("heat_loss_mwh", "heat loss", "MW h", ".1f"), ("heat_loss_percent", "heat loss", "%", ".2f"),
     ("el_drawn_mwh", "electricity drawn", "MW h", ".1f"), ("co2_t", "CO2", "t", ".1f"),
     ("co2_g_per_kwh_heat", "CO2 per heat delivered", "g/kWh", ".1f"),
+    ("co2_marginal_t", "CO2, marginal grid accounting", "t", ".1f"),
+    ("co2_marginal_g_per_kwh_heat", "CO2 per heat, marginal grid", "g/kWh", ".1f"),
+    ("cost_eur", "cost (fuel, CO2 price, electricity)", "EUR", ".0f"),
+    ("cost_eur_per_mwh_heat", "cost per heat delivered", "EUR/MWh", ".2f"),
+    ("hours_fallback", "hours planned by merit fallback", "h", ".0f"),
     ("peak_heat_mw", "peak heat", "MW", ".1f"),
     ("min_consumer_t_supply_c", "min consumer supply temp", "°C", ".1f"),
     ("min_bus_vm_pu", "min bus voltage", "p.u.", ".4f"),
@@ -160,7 +192,8 @@ def format_summary(figures: Mapping[str, float], title: str) -> str:
     known = {key for key, *_ in _ROWS} | {"carbon_target_met"}
     prefixed = {"share:": ("  heat share {}", "%", ".1f"), "boost:": ("  booster heat {}", "MW h",
                                                                       ".1f"),
-                "hours_violated:": ("  hours violating {}", "h", ".0f")}
+                "hours_violated:": ("  hours violating {}", "h", ".0f"),
+                "cycles:": ("  full-cycle equivalents {}", "1", ".1f")}
     rows = [r for r in _ROWS if r[0] in figures]
     for prefix, (label, unit, fmt) in prefixed.items():
         rows += [(k, label.format(k.split(":", 1)[1]), unit, fmt)
@@ -198,4 +231,20 @@ def format_comparison(figures: Mapping[str, Mapping[str, float]]) -> str:
                          f"than {names[0]}" if value <= base else
                          f"{n} emits {(value / base - 1) * 100:.1f} % more CO2 per MW h of heat "
                          f"than {names[0]}")
+    return "\n".join(lines)
+
+
+def format_worth(figures: Mapping[str, Mapping[str, float]], title: str) -> str:
+    """What the stores change: the run with them, without them, and the difference."""
+    with_, without = figures["with"], figures["without"]
+    keys = [("heat_delivered_mwh", "heat delivered", "MW h"), ("co2_t", "CO2", "t"),
+            ("co2_marginal_t", "CO2, marginal grid accounting", "t"),
+            ("cost_eur", "cost", "EUR"), ("el_drawn_mwh", "electricity drawn", "MW h"),
+            ("unserved_heat_mwh", "heat unserved", "MW h")]
+    lines = [title, f"{'':34}{'with stores':>16}{'without':>16}{'stores change':>16}"]
+    for key, label, unit in keys:
+        a, b = with_.get(key, float("nan")), without.get(key, float("nan"))
+        lines.append(f"{label + ' (' + unit + ')':34}{a:16.1f}{b:16.1f}{a - b:+16.1f}")
+    lines += [f"{'full-cycle equivalents ' + k.split(':', 1)[1]:34}{v:16.1f}"
+              for k, v in with_.items() if k.startswith("cycles:")]
     return "\n".join(lines)
