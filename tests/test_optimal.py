@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
 from simulator.api import run
 from simulator.config import ConfigError, load_config
 from simulator.dispatch.horizon import HorizonData, Shape
 from simulator.dispatch.optimal_model import HorizonModel
+from simulator.output.cube import open_results
 
 from conftest import schutterwald_raw
 
@@ -116,8 +116,7 @@ def _schutterwald(tmp_path, name, dispatch, hours, coupling=None, **extra):
     raw.update(extra)
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(raw))
-    with xr.open_dataset(run(path, hours=hours, output=tmp_path / f"{name}.nc")) as ds:
-        return ds.load()
+    return open_results(run(path, hours=hours, output=tmp_path / f"{name}.nc"))
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +195,7 @@ def test_a_store_earns_its_place_against_a_swinging_price(tmp_path):
     assert with_["heat_delivered_mwh"] == pytest.approx(without["heat_delivered_mwh"],
                                                         rel=1e-3)
     assert with_["cycles:tank"] > 0.5 and "cycles:tank" not in without
-    with xr.open_dataset(tmp_path / "schutterwald.nc") as ds:
+    with open_results(tmp_path / "schutterwald.nc") as ds:
         tank = ds.unit_heat_mw.sel(unit="tank").values
         cheap = price[:16] < 100
         assert tank[cheap].sum() < -1.0 and tank[~cheap].sum() > 1.0  # MW h

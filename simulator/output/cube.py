@@ -58,6 +58,7 @@ class Variable:
     units: str | None
     long_name: str
     standard_name: str | None = None
+    currency: str | None = None  # for money: the unit is 1 (a count of this currency)
     flag_meanings: str | None = None
     units_metadata: str | None = None
 
@@ -156,11 +157,15 @@ VARIABLES: tuple[Variable, ...] = (
        "the scenario enforces them (coupling enabled), in a converged hour",
        flag_meanings="infeasible feasible"),
     *(
-        # markets, marginal carbon and the optimiser (currency is not a UDUNITS unit: "EUR")
-        _v("electricity_price", None, "EUR MW-1 h-1", "electricity price (spot)"),
-        _v("unit_cost_eur", "unit", "EUR",
-           "cost of the hour: fuel incl. CO2 price, electricity bought (+) or sold (-)"),
-        _v("cost_eur", None, "EUR", "district cost of the hour (sum of unit_cost_eur)"),
+        # markets, marginal carbon and the optimiser. A currency is not a UDUNITS unit: money
+        # is stored as a count of euros (units "1", attribute currency = EUR), prices per MW h
+        _v("electricity_price", None, "MW-1 h-1", "electricity price (spot), EUR per MW h",
+           currency="EUR"),
+        _v("unit_cost_eur", "unit", "1",
+           "cost of the hour in EUR: fuel incl. CO2 price, electricity bought (+) or sold (-)",
+           currency="EUR"),
+        _v("cost_eur", None, "1", "district cost of the hour in EUR (sum of unit_cost_eur)",
+           currency="EUR"),
         _v("grid_co2_marginal_intensity", None, "g kW-1 h-1",
            "CO2 intensity of the marginal plant of the grid"),
         _v("co2_marginal_t", None, "t",
@@ -243,6 +248,8 @@ class Recorder:
             var_attrs: dict[str, Any] = {"units": var.units, "long_name": var.long_name}
             if var.standard_name:
                 var_attrs["standard_name"] = var.standard_name
+            if var.currency:
+                var_attrs["currency"] = var.currency
             metadata = var.units_metadata or (ON_SCALE if var.units == "K" else None)
             if metadata:
                 var_attrs["units_metadata"] = metadata
