@@ -51,7 +51,6 @@ from typing import Any
 import numpy as np
 import pandapipes
 import pandapower
-import xarray as xr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -63,6 +62,7 @@ from simulator.grid.network import LOAD_PREFIX, ElectricGrid  # noqa: E402
 from simulator.heat.network import HeatNetwork  # noqa: E402
 from simulator.inputs.build import build_inputs  # noqa: E402
 from simulator.output import cube as results_module  # noqa: E402
+from simulator.output.cube import open_results  # noqa: E402
 
 SCHUTTERWALD = ROOT / "configs" / "schutterwald.yaml"
 ESPOO = ROOT / "configs" / "espoo_2030.yaml"
@@ -196,7 +196,7 @@ def espoo_year() -> dict[str, Any]:
         except RunFailed as err:  # the time still counts; the note says why nothing was written
             out["note"] = f"RunFailed: {err}"
         else:
-            with xr.open_dataset(path) as ds:
+            with open_results(path) as ds:
                 out["hours"] = int(ds.sizes["time"])
                 out["failed_hours"] = int((ds["converged"] < 0.5).sum())
             out["cube_mib"] = path.stat().st_size / 2**20
@@ -227,8 +227,8 @@ def espoo_optimal_year(objective: str = "co2") -> dict[str, Any]:
                 "dispatch.policy": "optimal", "dispatch.objective": objective})
             out: dict[str, Any] = {"wall_s": time.perf_counter() - t0,
                                    "cpu_s": time.process_time() - c0}
-            with xr.open_dataset(path) as ds:
-                figures = summarize(ds.load())
+            with open_results(path) as ds:
+                figures = summarize(ds)
     finally:
         OptimalPolicy.__init__ = init  # type: ignore[method-assign]
     p = policies[-1]
