@@ -377,14 +377,20 @@ def test_2030_mix_emits_80_percent_less_per_heat_over_the_year(tmp_path):
 @pytest.mark.slow
 def test_data_centre_cop_in_winter_and_every_hour_feasible(tmp_path):
     """The year of espoo_2030: the data-centre heat pumps at their 85 °C outlet in winter give a
-    December-February COP of 3.2-3.8; every hour is feasible and its balance closes to 0.1 %."""
+    December-February COP of 3.2-3.8; the hours the operator cannot make feasible (cold mornings
+    above the 800 MW the pipes were sized for) are few and each names the limit it broke; the
+    balance closes to 0.1 % in every feasible hour."""
     with open_results(run(ESPOO, output=tmp_path / "year.nc")) as ds:
         winter = ds.time.to_index().month.isin([12, 1, 2])
         for unit in ("dc_espoo_hp", "dc_kirkkonummi_hp"):
             q, cop = (ds[v].sel(unit=unit).values for v in ("unit_heat_mw", "unit_cop"))
             assert 3.2 <= float(np.nanmean(cop[winter & (q > 0)])) <= 3.8
             assert float(np.nanmax(ds.unit_t_out_k.sel(unit=unit))) <= 85.0 + C_TO_K + 1e-9
-        assert bool((ds.feasible == 1).all())
+        bad = (ds.feasible == 0).values
+        assert bad.sum() <= 0.005 * ds.sizes["time"]
+        broke = np.stack([(ds[f"op_{k}_ok"] == 0).values
+                          for k in ("dp", "p_max", "p_min", "t_supply", "velocity")])
+        assert np.all(broke[:, bad].any(axis=0) | (ds.grid_limits_ok == 0).values[bad])
         f = summarize(ds.load())
         assert f["max_balance_error_percent"] < 0.1
         assert f.get("boost:dc_espoo_eboiler", 0.0) > 0.0
