@@ -72,7 +72,7 @@ install_packages() {
     local ok=0 try
     for try in 1 2; do
         # the package lists may be missing or stale on a fresh machine: update before a retry
-        if [[ $try == 2 || -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]]; then
+        if [[ $try == 2 ]] || ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
             DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$log" 2>&1
         fi
         if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -93,10 +93,8 @@ install_packages() {
 # Ports in LISTEN state on this machine (hex from /proc/net/tcp*, printed decimal).
 listening_ports() {
     local hex
-    for hex in $(awk 'FNR > 1 && $4 == "0A" { n = split($2, a, ":"); print a[n] }' \
-        /proc/net/tcp /proc/net/tcp6 2>/dev/null); do
-        echo $((16#$hex))
-    done
+    awk 'FNR > 1 && $4 == "0A" { n = split($2, a, ":"); print a[n] }' \
+        /proc/net/tcp /proc/net/tcp6 2>/dev/null | while read -r hex; do echo $((16#$hex)); done
 }
 
 # Two consecutive free ports, from a random start in 20000-39999.
@@ -251,7 +249,7 @@ start_cluster() {
 # The tails of the daemons' logs (their own log files; *.stdout holds what they printed before
 # opening them, shown when a daemon died).
 show_logs() {
-    local f lines=${1:-15}
+    local f lines=15
     for f in "$STATE"/log/*.log; do
         [[ -s "$f" ]] || continue
         echo "----- $f (last $lines lines)" >&2
@@ -318,16 +316,16 @@ kill_and_wait() {  # kill_and_wait SECONDS PID...: TERM, wait, then KILL what is
 }
 
 teardown() {
-    local dir=$1 t0 ids pid steps kids
+    local dir=$1 t0 pid ids=() steps=() kids=()
     [[ -n "$dir" && -d "$dir" ]] || return 0
     mkdir "$dir/teardown.lock" 2>/dev/null || return 0   # once, whoever comes first
     t0=$(now)
     export SLURM_CONF=$dir/etc/slurm.conf
     if recorded_pid "$dir" slurmctld >/dev/null; then
-        ids=$(squeue -h -o %i 2>/dev/null | tr '\n' ' ')
-        if [[ -n "${ids// /}" ]]; then
-            say "teardown: cancelling jobs $ids"
-            scancel $ids 2>/dev/null
+        mapfile -t ids < <(squeue -h -o %i 2>/dev/null)
+        if ((${#ids[@]})); then
+            say "teardown: cancelling jobs ${ids[*]}"
+            scancel "${ids[@]}" 2>/dev/null
             local i
             for ((i = 0; i < 150; i++)); do
                 [[ -z "$(squeue -h -t R,CG,PD -o %i 2>/dev/null)" ]] && break
@@ -336,18 +334,21 @@ teardown() {
         fi
     fi
     # job steps the scheduler could not end (or that outlived a dead slurmd), with their children
-    steps=$(leftover_steps "$dir" | tr '\n' ' ')
-    if [[ -n "${steps// /}" ]]; then
-        kids=$(descendants $steps | tr '\n' ' ')
-        say "teardown: ending leftover job steps $steps(children: ${kids:-none})"
-        kill_and_wait 5 $kids
-        kill_and_wait 5 $steps
+    mapfile -t steps < <(leftover_steps "$dir")
+    if ((${#steps[@]})); then
+        mapfile -t kids < <(descendants "${steps[@]}")
+        say "teardown: ending leftover job steps ${steps[*]} (children: ${kids[*]:-none})"
+        kill_and_wait 5 "${kids[@]}"
+        kill_and_wait 5 "${steps[@]}"
     fi
     for name in slurmd slurmctld munged; do
         pid=$(recorded_pid "$dir" "$name") && kill_and_wait 10 "$pid"
     done
-    steps=$(leftover_steps "$dir" | tr '\n' ' ')
-    [[ -n "${steps// /}" ]] && kill_and_wait 2 $(descendants $steps) $steps
+    mapfile -t steps < <(leftover_steps "$dir")
+    if ((${#steps[@]})); then
+        mapfile -t kids < <(descendants "${steps[@]}")
+        kill_and_wait 2 "${kids[@]}" "${steps[@]}"
+    fi
     say "teardown done in $(since "$t0") s"
     if [[ "${SLURM_HARNESS_KEEP:-}" == 1 ]]; then
         say "state kept: $dir"
@@ -368,7 +369,9 @@ watchdog() {
     local pid comm
     read -r pid comm <"$dir/pids/command.pid" 2>/dev/null
     if [[ -n "${pid:-}" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$comm" ]]; then
-        kill_and_wait 5 "$pid" $(descendants "$pid")
+        local tree=()
+        mapfile -t tree < <(descendants "$pid")
+        kill_and_wait 5 "$pid" "${tree[@]}"
     fi
     teardown "$dir"
     exit 0
@@ -382,24 +385,28 @@ preflight() {
     [[ $(id -u) -eq 0 ]] || skip "running a throw-away SLURM needs root (SlurmUser=root), running as $(id -un)"
 }
 
+# The EXIT trap of `run`: end the command (and what it started), show the daemons' logs after
+# a failure, tear down.
+on_exit() {
+    local rc=$? tree=()
+    trap - EXIT INT TERM HUP
+    if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
+        # the command and everything it started (a sweep client would wait for workers)
+        mapfile -t tree < <(descendants "$CHILD")
+        kill_and_wait 5 "$CHILD" "${tree[@]}"
+    fi
+    # the scheduler's view of a failed command (not of one stopped by a signal)
+    if [[ $rc -ne 0 && $rc -lt 128 && -n "$STATE" && -d "$STATE" ]]; then show_logs; fi
+    teardown "$STATE"
+    exit "$rc"
+}
+
 cmd_run() {
     [[ "${1:-}" == -- ]] && shift
     (($#)) || die "usage: $PROG run -- CMD [ARGS...]"
     preflight
     STATE=""
     CHILD=""
-    on_exit() {
-        local rc=$?
-        trap - EXIT INT TERM HUP
-        if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then
-            # the command and everything it started (a sweep client would wait for workers)
-            kill_and_wait 5 "$CHILD" $(descendants "$CHILD")
-        fi
-        # the scheduler's view of a failed command (not of one stopped by a signal)
-        [[ $rc -ne 0 && $rc -lt 128 && -n "$STATE" && -d "$STATE" ]] && show_logs
-        teardown "$STATE"
-        exit "$rc"
-    }
     trap on_exit EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
