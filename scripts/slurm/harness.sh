@@ -192,8 +192,10 @@ start_cluster() {
     t0=$(now)
     STATE=$(mktemp -d "${SLURM_HARNESS_TMP:-${TMPDIR:-/tmp}}/districtsim-slurm.XXXXXX") \
         || die "cannot create a temporary state directory"
-    chmod 755 "$STATE"  # munged wants execute permission for all on its socket's directories
     mkdir -p "$STATE"/{etc,munge,state,spool,log,run,pids}
+    # munged wants its directories searchable by all and writable by the owner only, whatever
+    # the umask
+    chmod 755 "$STATE" "$STATE"/*
     export SLURM_CONF=$STATE/etc/slurm.conf
 
     node=$(hostname -s 2>/dev/null || uname -n)
@@ -210,7 +212,7 @@ start_cluster() {
         dd if=/dev/urandom of="$STATE/munge/munge.key" bs=128 count=1 status=none
     fi
     chmod 600 "$STATE/munge/munge.key"
-    start_daemon "$STATE/pids/munged.pid" munged munged --foreground \
+    start_daemon "$STATE/pids/munged.pid" munged munged --foreground --force \
         --key-file="$STATE/munge/munge.key" --socket="$STATE/munge/munge.socket" \
         --pid-file="$STATE/munge/munged.pid" --seed-file="$STATE/munge/munged.seed" \
         --log-file="$STATE/log/munged.log" || { show_logs; return 1; }
@@ -301,13 +303,21 @@ leftover_steps() {
     done
 }
 
+# A process that exists and is not a zombie (an orphan's zombie waits for init to reap it).
+alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state=$(awk '/^State:/ { print $2; exit }' "/proc/$1/status" 2>/dev/null)
+    [[ -n "$state" && "$state" != Z ]]
+}
+
 kill_and_wait() {  # kill_and_wait SECONDS PID...: TERM, wait, then KILL what is left
     local secs=$1 p i alive; shift
     (($#)) || return 0
     kill -TERM "$@" 2>/dev/null
     for ((i = 0; i < secs * 10; i++)); do
         alive=0
-        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        for p in "$@"; do alive "$p" && alive=1; done
         ((alive)) || return 0
         sleep 0.1
     done
