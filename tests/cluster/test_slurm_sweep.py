@@ -117,7 +117,7 @@ class JobWatch(threading.Thread):
     """Polls the jobs named ``job_name``: their states over time (squeue) and which processes
     belong to which job (``scontrol listpids``, on this node)."""
 
-    def __init__(self, job_name: str, every_s: float = 0.25) -> None:
+    def __init__(self, job_name: str, every_s: float = 0.5) -> None:
         super().__init__(daemon=True)
         self.job_name, self.every_s = job_name, every_s
         self.start_time = time.monotonic()
