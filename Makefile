@@ -11,12 +11,14 @@ SWEEP  ?= configs/sweeps/schutterwald_heat_pump.yaml
 EXECUTOR ?= local
 WORKERS ?=
 
-.PHONY: install run test test-all validate lint networks plots sweep bench help
+.PHONY: install run test test-all test-cluster validate lint networks plots sweep bench help
 
 help:
 	@echo "make run [CONFIG=configs/x.yaml] [HOURS=N]  simulate a scenario, print its summary"
 	@echo "make test                                  the test suite (without 'slow' cases)"
 	@echo "make test-all                              every test, the slow ones too"
+	@echo "make test-cluster [REQUIRE_CLUSTER=1]      sweeps as real sbatch jobs on a throw-away"
+	@echo "                                           single-node SLURM (installs slurm-wlm, root)"
 	@echo "make validate [CONFIG=...]                 check a scenario against its district"
 	@echo "make lint                                  ruff"
 	@echo "make sweep [SWEEP=configs/sweeps/x.yaml] [EXECUTOR=serial|local|slurm|pbs] [WORKERS=N]"
@@ -38,10 +40,23 @@ run: install
 	$(PY) -m simulator run $(CONFIG) $(if $(HOURS),--hours $(HOURS))
 
 test: install
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not slow and not cluster" $(PYTEST_ARGS)
 
 test-all: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not cluster" $(PYTEST_ARGS)
+
+# A throw-away single-node SLURM (scripts/slurm/harness.sh: apt-get installs slurm-wlm and munge
+# when missing, starts munged + slurmctld + slurmd from a temporary directory, tears them down)
+# and the cluster tests against it. Exit 77 of the harness = SLURM cannot run here (not root, no
+# apt-get, install failed): printed as SKIPPED, a failure only with REQUIRE_CLUSTER=1.
+test-cluster: install
+	@bash scripts/slurm/harness.sh run -- $(PY) -m pytest -v -s -m cluster tests/cluster \
+		$(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 77 ]; then \
+		echo "make test-cluster: SKIPPED (no SLURM scheduler here, reason above)"; \
+		if [ -n "$(REQUIRE_CLUSTER)" ]; then echo "REQUIRE_CLUSTER is set: failing"; exit 1; fi; \
+		exit 0; \
+	fi; exit $$rc
 
 validate: install
 	$(PY) -m simulator validate $(CONFIG)
