@@ -2,20 +2,37 @@
 
 ``simulator.run("configs/schutterwald.yaml")`` simulates a scenario and returns the path of its
 netCDF cube; ``simulator.open_results(path)`` opens one cube or a sweep directory.
+
+The names below load on first use (PEP 562), so ``import simulator.cli`` or a Dask worker
+unpickling one function does not import the solvers, numpy or xarray before it needs them
+(the CLI pins the BLAS threads before numpy loads: :mod:`simulator.threads`).
 """
 
-from simulator.api import RunFailed, run, validate
-from simulator.config import ConfigError, load_config
-from simulator.output.cube import open_results
-from simulator.output.summary import format_summary, summarize
+from __future__ import annotations
 
-__all__ = [
-    "ConfigError",
-    "RunFailed",
-    "format_summary",
-    "load_config",
-    "open_results",
-    "run",
-    "summarize",
-    "validate",
-]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "ConfigError": "simulator.config",
+    "RunFailed": "simulator.api",
+    "format_summary": "simulator.output.summary",
+    "load_config": "simulator.config",
+    "open_results": "simulator.output.cube",
+    "run": "simulator.api",
+    "summarize": "simulator.output.summary",
+    "validate": "simulator.api",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

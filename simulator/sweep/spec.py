@@ -4,7 +4,8 @@ A sweep file (YAML) names a ``base`` scenario and swept ``parameters`` as dotted
 (``units.0.heat_mw``; a number indexes a list, a name addresses a named item) with a list of
 values each, combined as a cartesian product (``mode: grid``) or pairwise (``mode: zip``).
 ``fixed`` overrides apply to every case. Every case is expanded and validated against its
-district before anything runs.
+district before anything runs. Reading a sweep file loads no solver (the CLI decides where
+numba caches before the solvers load); :func:`plan` loads the districts.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.config import ConfigError, load_config, read_yaml
-from simulator.district import District, check_wiring, load_district
-from simulator.inputs import build_inputs
+from simulator.constants import RESULTS_DIR
+
+if TYPE_CHECKING:
+    from simulator.district import District
 
 MODES = ("grid", "zip")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -113,6 +116,11 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
                  description=str(raw.get("description") or ""))
 
 
+def default_out(sweep: Sweep) -> Path:
+    """Where the sweep's results go without ``--out``: ``results/<sweep name>``."""
+    return RESULTS_DIR / sweep.name
+
+
 def expand(sweep: Sweep) -> list[dict[str, Any]]:
     """The swept values of every case, in order: grid = cartesian product, zip = pairs."""
     keys = list(sweep.parameters)
@@ -162,6 +170,9 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
 
     Raises one ConfigError with every problem of every case, each naming the sweep file.
     """
+    from simulator.district import check_wiring, load_district  # the solvers load here
+    from simulator.inputs import build_inputs
+
     if hours is not None and hours <= 0:
         raise ConfigError([f"{sweep.path}: --hours: must be a positive number of hours"])
     raw = read_yaml(sweep.base)
