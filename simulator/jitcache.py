@@ -25,6 +25,7 @@ import functools
 import inspect
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -105,22 +106,35 @@ def cache_dir() -> Path | None:
 
 
 def use_dir(path: Path) -> Path | None:
-    """Set ``NUMBA_CACHE_DIR`` to ``path`` (created) unless the user set it or numba is loaded
-    already (numba reads it when it loads: then nothing changes); the directory in effect,
-    None for numba's default places."""
+    """Set ``NUMBA_CACHE_DIR`` to ``path`` unless the user set it or numba is loaded already
+    (numba reads it when it loads: then nothing changes); the directory in effect, None for
+    numba's default places. numba creates the directory when it first writes to it."""
     if "numba" in sys.modules:
         return cache_dir()
-    chosen = Path(os.environ.setdefault("NUMBA_CACHE_DIR", str(path)))
-    chosen.mkdir(parents=True, exist_ok=True)
-    return chosen
+    return Path(os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(path).resolve())))
 
 
 @contextmanager
 def compile_timer() -> Iterator[list[float]]:
-    """Seconds spent compiling numba functions inside the block, as a one-item list filled on
-    exit (0.0 when every function came from the cache or was compiled before)."""
+    """CPU seconds this process spent compiling numba functions inside the block, as a
+    one-item list filled on exit (0.0 when every function came from the cache or was compiled
+    before). Nested compiles (a function compiling its callees) count once."""
     from numba.core import event
 
     seconds = [0.0]
-    with event.install_timer("numba:compile", lambda s: seconds.__setitem__(0, s)):
+
+    class Timer(event.Listener):
+        depth, begin = 0, 0.0
+
+        def on_start(self, _event: Any) -> None:
+            if self.depth == 0:
+                self.begin = time.process_time()
+            self.depth += 1
+
+        def on_end(self, _event: Any) -> None:
+            self.depth -= 1
+            if self.depth == 0:
+                seconds[0] += time.process_time() - self.begin
+
+    with event.install_listener("numba:compile", Timer()):
         yield seconds

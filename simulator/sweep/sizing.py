@@ -1,11 +1,14 @@
 """Sizing before spending: ``districtsim sweep SWEEP --plan [--hours N] [--cores N]``.
 
 Runs no case: it validates every case (as a sweep does), times a short calibration of the first
-case in a fresh process (:mod:`simulator.sweep.calibrate`) and extrapolates:
+case in a fresh process (:mod:`simulator.sweep.calibrate`) and extrapolates. Times are CPU
+times of that process: what a case costs on a core of its own, which is what a cluster job
+gets (on a machine shared with other work, wall times are longer by the sharing):
 
-* per case: wall time = the first hour's cost (networks, inputs, first solve) + the later
-  hours x cost per hour + the cube's writing (a fixed part + a part per hour); one core, so
-  also its core time. The cost per hour is the mean over slices spread over the case's period;
+* per case: wall time = the first hour (networks, inputs, a full solve) + the second (the
+  fast path's start) + the later hours x their cost per hour + the cube's writing (a fixed
+  part + a part per hour); one core, so also its core time. The cost per hour is the mean
+  over the later hours of slices spread over the case's period;
 * memory per worker: the calibration process's peak resident memory (simulator, solvers,
   Dask's worker, short runs) + 16 bytes per recorded value-hour (the float64 recording arrays
   and the dataset copied from them when the cube is written);
@@ -42,23 +45,26 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def calibration_slices(hours: int) -> list[tuple[int, int]]:
-    """``(offset_h, hours)`` windows to time in a case of ``hours`` hours: up to 4 windows of
-    ``hours // 16`` hours (2-24), evenly spread over the case."""
-    length = min(max(hours // 16, 2), 24, hours)
-    count = max(1, min(4, hours // length))
+    """``(offset_h, hours)`` windows to time in a case of ``hours`` hours: windows of
+    ``hours // 16`` hours (6-24), up to 4, covering at most a quarter of the case, evenly
+    spread over it (a year: 24 hours in winter, spring, summer and autumn)."""
+    length = min(max(hours // 16, 6), 24, hours)
+    count = max(1, min(4, hours // (4 * length)))
     return [(min(i * hours // count, hours - length), length) for i in range(count)]
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """What the calibration run measured (s, bytes) and the per-case cost derived from it."""
+    """What the calibration runs measured (CPU s, bytes) and the per-case cost derived."""
 
     case_id: str
-    import_s: float  # importing the simulator and Dask's worker in a fresh process
-    warm_up_s: float  # the process's first (3-hour) run: numba cache load or compile
+    client_warm_up_s: float  # the client's warm-up run: numba compile (or load) + 3 hours
     compile_s: float  # of which compiling (0: every function came from numba's cache)
+    import_s: float  # a worker importing the simulator and Dask's worker
+    first_run_s: float  # a worker's first (3-hour) run, compiled code loaded from the cache
     first_s: float  # a case's start until its first hour is done: networks, inputs, solve
-    per_hour_s: float  # per simulated hour after the first, mean over the slices
+    second_s: float  # its second hour (the fast path starts)
+    per_hour_s: float  # per simulated hour from the third on, mean over the slices
     write_s: float  # writing a cube: fixed part
     write_per_hour_s: float  # writing a cube: per hour
     cube_bytes: float  # cube file: fixed part
@@ -68,8 +74,9 @@ class Calibration:
     values_per_hour: int
 
     def case_s(self, hours: int) -> float:
-        """Estimated wall (= core) seconds of one case of ``hours`` hours."""
-        return (self.first_s + (hours - 1) * self.per_hour_s + self.write_s
+        """Estimated core seconds of one case of ``hours`` hours in a started worker."""
+        return (self.first_s + (self.second_s if hours > 1 else 0.0)
+                + max(hours - 2, 0) * self.per_hour_s + self.write_s
                 + hours * self.write_per_hour_s)
 
     def cube_size(self, hours: int) -> float:
@@ -81,53 +88,70 @@ class Calibration:
         return self.peak_rss_bytes + hours * self.values_per_hour * BYTES_PER_VALUE_HOUR
 
     @property
+    def first_run_extra_s(self) -> float:
+        """What a worker's first case costs more than the others (s): loading the compiled
+        code from the cache, the solvers' first calls."""
+        from simulator.sweep.executors import WARM_UP_HOURS
+
+        return max(self.first_run_s - self.case_s(WARM_UP_HOURS), 0.0)
+
+    @property
     def startup_s(self) -> float:
-        """A worker's start-up before its first case runs at full speed (s): imports and the
-    first run's extra cost besides compiling (the compile is the client's, once)."""
-        return self.import_s + self.warm_up_s - self.compile_s
+        """A worker's start-up (s): imports and its first case's extra cost."""
+        return self.import_s + self.first_run_extra_s
 
 
 def _line(one: dict[str, Any], long: dict[str, Any], key: str) -> tuple[float, float]:
-    """``key`` as a fixed part + a part per hour, through the 1-hour run and the write probe."""
+    """``key`` as a fixed part + a part per hour, through the 1-hour run and a longer one."""
     per_hour = max(long[key] - one[key], 0.0) / max(long["hours"] - 1, 1)
     return max(one[key] - per_hour, 0.0), per_hour
 
 
-def calibration_from(measured: dict[str, Any], case_id: str) -> Calibration:
-    """A :class:`Calibration` from the JSON of :mod:`simulator.sweep.calibrate`."""
-    slices, one = measured["slices"], measured["one_hour"]
-    write, write_per_hour = _line(one, measured["write_probe"], "write_s")
+def calibration_from(client: dict[str, Any], worker: dict[str, Any],
+                     case_id: str) -> Calibration:
+    """A :class:`Calibration` from the two JSON outputs of :mod:`simulator.sweep.calibrate`."""
+    slices, one = worker["slices"], worker["one_hour"]
+    write, write_per_hour = _line(one, worker["write_probe"], "write_s")
     longest = max(slices, key=lambda s: s["hours"])  # compresses like a case (the probe
     cube, cube_per_hour = _line(one, longest, "cube_bytes")  # repeats itself: too well)
+    later = [h for s in slices for h in s["hour_s"][2:]] or [h for s in slices
+                                                              for h in s["hour_s"][1:]]
+    second = [s["hour_s"][1] for s in slices if s["hours"] > 1]
     return Calibration(
-        case_id=case_id, import_s=measured["import_s"], warm_up_s=measured["warm_up_s"],
-        compile_s=measured["compile_s"], first_s=one["first_s"],
-        per_hour_s=sum(s["hours_s"] for s in slices) / sum(s["hours"] - 1 for s in slices),
+        case_id=case_id, client_warm_up_s=client["first_run"]["cpu_s"],
+        compile_s=client["first_run"]["compile_s"], import_s=worker["import_s"],
+        first_run_s=worker["first_run"]["cpu_s"], first_s=one["hour_s"][0],
+        second_s=sum(second) / len(second) if second else 0.0,
+        per_hour_s=sum(later) / len(later) if later else 0.0,
         write_s=write, write_per_hour_s=write_per_hour, cube_bytes=cube,
         cube_bytes_per_hour=cube_per_hour, slices=slices,
-        peak_rss_bytes=int(measured["peak_rss_bytes"]),
-        values_per_hour=int(measured["values_per_hour"]))
+        peak_rss_bytes=int(worker["peak_rss_bytes"]),
+        values_per_hour=int(worker["values_per_hour"]))
+
+
+def _calibrate(job: dict[str, Any], env: dict[str, str], where: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "simulator.sweep.calibrate", json.dumps(job)],
+                          capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise ConfigError([f"{where}: the calibration run failed: {tail}"])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run_calibration(base: Path, case: Case) -> Calibration:
-    """Time ``case`` in a fresh interpreter (as a worker would run it); ConfigError if it fails.
-
-    Its numba cache is an empty temporary directory (unless ``NUMBA_CACHE_DIR`` is set, which
-    the sweep would use too), so the first run measures the compile a new sweep's client pays.
-    """
+    """Time ``case`` in two fresh interpreters, as a sweep runs it: the client's warm-up, which
+    compiles into an empty numba cache directory (unless ``NUMBA_CACHE_DIR`` is set, which the
+    sweep would use too), then a worker loading from it; ConfigError if a run fails."""
     start = load_config(base, case.overrides).period.start
     job = {"base": str(base), "overrides": case.overrides, "start": start.isoformat(),
            "slices": calibration_slices(case.hours), "probe_hours": min(case.hours, 168)}
     path = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    where = f"{base}: {case.case_id}"
     with tempfile.TemporaryDirectory(prefix="districtsim-plan-numba-") as cache:
         env = {"NUMBA_CACHE_DIR": cache, **os.environ, "PYTHONPATH": path}
-        done = subprocess.run(
-            [sys.executable, "-m", "simulator.sweep.calibrate", json.dumps(job)],
-            capture_output=True, text=True, env=env, check=False)
-    if done.returncode != 0:
-        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise ConfigError([f"{base}: {case.case_id}: the calibration run failed: {tail}"])
-    return calibration_from(json.loads(done.stdout.strip().splitlines()[-1]), case.case_id)
+        client = _calibrate({**job, "phase": "client"}, env, where)
+        worker = _calibrate({**job, "phase": "worker"}, env, where)
+    return calibration_from(client, worker, case.case_id)
 
 
 @dataclass(frozen=True)
@@ -143,6 +167,7 @@ class SweepSize:
 
     @property
     def case_s(self) -> list[float]:
+        """Estimated wall (= core) seconds of every case, its worker already started."""
         return [self.calibration.case_s(c.hours) for c in self.cases]
 
     @property
@@ -163,7 +188,7 @@ class SweepSize:
         """Wall time of the whole sweep on :attr:`workers` workers (no queue wait): the client's
         warm-up, a worker's start-up, then its waves of the longest cases."""
         longest = sorted(self.case_s, reverse=True)[::self.workers]
-        return self.calibration.warm_up_s + self.calibration.startup_s + sum(longest)
+        return self.calibration.client_warm_up_s + self.calibration.startup_s + sum(longest)
 
     @property
     def memory_bytes(self) -> int:
@@ -187,10 +212,13 @@ class SweepSize:
         lines = [
             f"sweep {self.name} ({self.path}): {len(self.cases)} cases of "
             f"{'/'.join(map(str, hours))} hours, nothing run",
-            f"calibration ({cal.case_id}, a fresh process): imports {cal.import_s:.1f} s, "
-            f"first run {cal.warm_up_s:.1f} s (numba compile {cal.compile_s:.1f} s); timed "
-            f"{sampled}: first hour {cal.first_s:.2f} s (networks, inputs), then "
-            f"{cal.per_hour_s * 1e3:.1f} ms per simulated hour, cube writing "
+            f"calibration ({cal.case_id}, CPU times in fresh processes): client warm-up "
+            f"{cal.client_warm_up_s:.1f} s (numba compile {cal.compile_s:.1f} s, once per "
+            f"sweep); worker: imports {cal.import_s:.1f} s, first case "
+            f"+{cal.first_run_extra_s:.1f} s (compiled code loaded); timed "
+            f"{sampled}: first hour {cal.first_s:.2f} s (networks, inputs), second "
+            f"{cal.second_s:.2f} s, then {cal.per_hour_s * 1e3:.1f} ms per simulated hour, cube "
+            f"writing "
             f"{cal.write_s:.2f} s + {cal.write_per_hour_s * 1e3:.2f} ms per hour",
             f"per case: {_duration(max(case_s))} wall on one core = "
             f"{max(case_s) / 3600:.3g} core-hours; cube "
