@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.config import ConfigError, load_config, read_yaml
+from simulator.config import ConfigError, apply_overrides, parse_scenario, read_yaml
 from simulator.constants import RESULTS_DIR
 
 if TYPE_CHECKING:
@@ -199,7 +199,8 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
         case_id = f"case_{i:0{width}d}"
         overrides = {resolved[k]: v for k, v in {**sweep.fixed, **params}.items()}
         try:
-            scenario = load_config(sweep.base, overrides)
+            scenario = parse_scenario(apply_overrides(raw, overrides) if overrides else raw,
+                                      sweep.base)  # = load_config, the YAML read once
             key = (scenario.district, scenario.solver.max_iter_bidirect)
             if key not in districts:
                 districts[key] = load_district(*key)

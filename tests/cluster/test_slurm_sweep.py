@@ -5,13 +5,18 @@ Needs a running scheduler: ``make test-cluster`` (``scripts/slurm/harness.sh run
 starts a throw-away single-node SLURM and sets ``DISTRICTSIM_SLURM=up``; without it every test
 here is skipped. The sweep runs as the real command line (``python -m simulator sweep``) in a
 subprocess with this checkout first on ``PYTHONPATH``, so the code under test is this checkout's
-(and its workers', see ``simulator.sweep_exec.jobqueue_cluster``).
+(and its workers', see ``simulator.sweep.executors.jobqueue_cluster``).
 
 Evidence that the cases ran in SLURM jobs, without accounting (no sacct): a thread polls
 ``squeue`` (job ids and states) and ``scontrol listpids`` (which processes belong to which job)
 while the sweep runs, each case's ``worker`` (host:pid) in the manifest is matched to the job
 whose process it was, and ``scontrol show job`` (kept for MinJobAge after the end) gives each
-job's partition, batch flag and times. Everything is printed (run pytest with ``-s``).
+job's partition, batch flag and times; ``scontrol write batch_script`` gives the script each
+job ran. Everything is printed (run pytest with ``-s``).
+
+No cold start per job: the client warms the numba cache in ``<out>/.numba-cache`` while the jobs
+start, the job scripts export it, and every case's ``compile_s`` in the manifest is 0 (no job
+compiled anything, not even on its first case).
 """
 
 from __future__ import annotations
@@ -203,8 +208,14 @@ def report_jobs(title: str, w: JobWatch, cases: dict[str, dict[str, Any]]) -> di
     for case_id, case in sorted(cases.items()):
         print(f"   {case_id}: {case['status']:7} job {w.job_of(case.get('worker'))} "
               f"worker {case.get('worker')} wall {case.get('wall_time_s')} s "
-              f"cpu {case.get('cpu_time_s')} s finished {case.get('finished_utc')}")
+              f"cpu {case.get('cpu_time_s')} s compile {case.get('compile_s')} s "
+              f"finished {case.get('finished_utc')}")
     return infos
+
+
+def batch_script(job: str) -> str:
+    """The script a job ran (the scheduler keeps it while it keeps the job)."""
+    return slurm("scontrol", "write", "batch_script", job, "-")
 
 
 def run_to_end(cmd: list[str], log: Path, timeout_s: float) -> tuple[int, str]:
@@ -258,6 +269,16 @@ def test_sweep_runs_as_sbatch_jobs(tmp_path, watch):
     # every case ran in one of those jobs
     ran_in = {case_id: w.job_of(c["worker"]) for case_id, c in cases.items()}
     assert set(ran_in.values()) <= set(infos) and None not in ran_in.values(), ran_in
+    # no job compiled numba code: each loaded what the client compiled into <out>/.numba-cache
+    header = json.loads((out / "manifest.json").read_text())
+    assert header["numba_cache_dir"] == str(out / ".numba-cache") and header["warm_up_s"] > 0
+    assert [c["compile_s"] for c in cases.values()] == [0.0] * 3, cases
+    for job in infos:
+        script = batch_script(job)
+        assert f'export NUMBA_CACHE_DIR="{out / ".numba-cache"}"' in script, script
+        assert 'export OPENBLAS_NUM_THREADS="1"' in script or "OPENBLAS_NUM_THREADS" in (
+            os.environ), script
+        assert "--preload simulator.sweep.worker" in script, script
 
 
 def test_cancelled_sweep_resumes_without_rerunning_finished_cases(tmp_path, watch):
@@ -317,6 +338,7 @@ def test_cancelled_sweep_resumes_without_rerunning_finished_cases(tmp_path, watc
     assert after == before, "a case finished before the cancel was run again"
     new_jobs = set(w.jobs()) - first_jobs
     assert new_jobs, "the resumed cases ran in no new job"
-    for case_id in set(cases) - done:  # the rest ran now, in the new jobs
+    for case_id in set(cases) - done:  # the rest ran now, in the new jobs, compiling nothing
         assert w.job_of(cases[case_id]["worker"]) in new_jobs, (case_id, cases[case_id])
+        assert cases[case_id]["compile_s"] == 0.0, (case_id, cases[case_id])
     assert not list(out.glob(".*.tmp-*")), "temp files left"
