@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+CORES  ?=
+PLAN   ?=
 CONFIG ?= $(if $(wildcard configs/espoo_2030.yaml),configs/espoo_2030.yaml,configs/schutterwald.yaml)
 HOURS  ?=
 CUBE   ?= results/$(basename $(notdir $(CONFIG))).nc
@@ -23,6 +25,8 @@ help:
 	@echo "make lint                                  ruff"
 	@echo "make sweep [SWEEP=configs/sweeps/x.yaml] [EXECUTOR=serial|local|slurm|pbs] [WORKERS=N]"
 	@echo "           [HOURS=N] [RESUME=1]            run every case of a sweep into results/<sweep>/"
+	@echo "make sweep PLAN=1 [CORES=N] [HOURS=N]      size it instead: cases, core-hours, memory,"
+	@echo "                                           an execution block (runs no case)"
 	@echo "make plots [CUBE=results/x.nc|results/sweep] figures + index.html of a cube or sweep dir"
 	@echo "make networks                              rebuild the district folders from their scripts"
 	@echo "make bench                                 full year fast vs a plain pipeflow+runpp loop:"
@@ -72,8 +76,9 @@ networks: install
 	$(PY) networks/espoo/build.py
 
 sweep: install
-	$(PY) -m simulator sweep $(SWEEP) --executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) \
-		$(if $(HOURS),--hours $(HOURS)) $(if $(RESUME),--resume)
+	$(PY) -m simulator sweep $(SWEEP) $(if $(PLAN),--plan $(if $(CORES),--cores $(CORES)),\
+		--executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) $(if $(RESUME),--resume)) \
+		$(if $(HOURS),--hours $(HOURS))
 
 bench: install
 	$(PY) bench/bench.py

@@ -20,7 +20,7 @@ from numba.core.decorators import jit as numba_jit
 from simulator import jitcache
 from simulator.threads import THREAD_VARIABLES, pin_threads
 
-from conftest import ROOT, SCHUTTERWALD
+from conftest import ROOT
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ CLI_PROBE = """
 import json, os, sys
 from simulator.cli import main
 before = sorted(m for m in ("numpy", "scipy", "numba") if m in sys.modules)
-code = main(["validate", sys.argv[1]])
-print(json.dumps({"before": before, "code": code,
+code = main(["summary", sys.argv[1]])  # loads numpy and xarray, then finds no cube: exit 2
+print(json.dumps({"before": before, "code": code, "numpy": "numpy" in sys.modules,
                   "env": {k: os.environ.get(k) for k in sys.argv[2:]}}))
 """
 
@@ -92,10 +92,10 @@ print(json.dumps({"before": before, "code": code,
 def test_the_cli_pins_the_threads_before_numpy_loads(user):
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env.update(PYTHONPATH=str(ROOT), **user)
-    done = subprocess.run([sys.executable, "-c", CLI_PROBE, str(SCHUTTERWALD), *THREAD_VARIABLES],
+    done = subprocess.run([sys.executable, "-c", CLI_PROBE, "missing.nc", *THREAD_VARIABLES],
                           capture_output=True, text=True, env=env, check=True)
     probe = json.loads(done.stdout.strip().splitlines()[-1])
-    assert probe["before"] == [] and probe["code"] == 0
+    assert probe["before"] == [] and probe["numpy"] and probe["code"] == 2
     expected = user or dict.fromkeys(THREAD_VARIABLES, "1")
     assert probe["env"] == {k: expected.get(k) for k in THREAD_VARIABLES}
 
