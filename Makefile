@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+CORES  ?=
+PLAN   ?=
 CONFIG ?= $(if $(wildcard configs/espoo_2030.yaml),configs/espoo_2030.yaml,configs/schutterwald.yaml)
 HOURS  ?=
 CUBE   ?= results/$(basename $(notdir $(CONFIG))).nc
@@ -11,16 +13,20 @@ SWEEP  ?= configs/sweeps/schutterwald_heat_pump.yaml
 EXECUTOR ?= local
 WORKERS ?=
 
-.PHONY: install run test test-all validate lint networks plots sweep bench help
+.PHONY: install run test test-all test-cluster validate lint networks plots sweep bench help
 
 help:
 	@echo "make run [CONFIG=configs/x.yaml] [HOURS=N]  simulate a scenario, print its summary"
 	@echo "make test                                  the test suite (without 'slow' cases)"
 	@echo "make test-all                              every test, the slow ones too"
+	@echo "make test-cluster [REQUIRE_CLUSTER=1]      sweeps as real sbatch jobs on a throw-away"
+	@echo "                                           single-node SLURM (installs slurm-wlm, root)"
 	@echo "make validate [CONFIG=...]                 check a scenario against its district"
 	@echo "make lint                                  ruff"
 	@echo "make sweep [SWEEP=configs/sweeps/x.yaml] [EXECUTOR=serial|local|slurm|pbs] [WORKERS=N]"
 	@echo "           [HOURS=N] [RESUME=1]            run every case of a sweep into results/<sweep>/"
+	@echo "make sweep PLAN=1 [CORES=N] [HOURS=N]      size it instead: cases, core-hours, memory,"
+	@echo "                                           an execution block (runs no case)"
 	@echo "make plots [CUBE=results/x.nc|results/sweep] figures + index.html of a cube or sweep dir"
 	@echo "make networks                              rebuild the district folders from their scripts"
 	@echo "make bench                                 full year fast vs a plain pipeflow+runpp loop:"
@@ -38,10 +44,23 @@ run: install
 	$(PY) -m simulator run $(CONFIG) $(if $(HOURS),--hours $(HOURS))
 
 test: install
-	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not slow and not cluster" $(PYTEST_ARGS)
 
 test-all: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not cluster" $(PYTEST_ARGS)
+
+# A throw-away single-node SLURM (scripts/slurm/harness.sh: apt-get installs slurm-wlm and munge
+# when missing, starts munged + slurmctld + slurmd from a temporary directory, tears them down)
+# and the cluster tests against it. Exit 77 of the harness = SLURM cannot run here (not root, no
+# apt-get, install failed): printed as SKIPPED, a failure only with REQUIRE_CLUSTER=1.
+test-cluster: install
+	@bash scripts/slurm/harness.sh run -- $(PY) -m pytest -v -s -m cluster tests/cluster \
+		$(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 77 ]; then \
+		echo "make test-cluster: SKIPPED (no SLURM scheduler here, reason above)"; \
+		if [ -n "$(REQUIRE_CLUSTER)" ]; then echo "REQUIRE_CLUSTER is set: failing"; exit 1; fi; \
+		exit 0; \
+	fi; exit $$rc
 
 validate: install
 	$(PY) -m simulator validate $(CONFIG)
@@ -57,8 +76,9 @@ networks: install
 	$(PY) networks/espoo/build.py
 
 sweep: install
-	$(PY) -m simulator sweep $(SWEEP) --executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) \
-		$(if $(HOURS),--hours $(HOURS)) $(if $(RESUME),--resume)
+	$(PY) -m simulator sweep $(SWEEP) $(if $(PLAN),--plan $(if $(CORES),--cores $(CORES)),\
+		--executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) $(if $(RESUME),--resume)) \
+		$(if $(HOURS),--hours $(HOURS))
 
 bench: install
 	$(PY) bench/bench.py

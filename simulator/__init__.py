@@ -3,8 +3,9 @@
 ``simulator.run("configs/schutterwald.yaml")`` simulates a scenario and returns the path of its
 netCDF cube; ``simulator.open_results(path)`` opens one cube or a sweep directory.
 
-The names below load on first use (PEP 562): importing the package itself is instant, so the
-command line can start, and be interrupted, before the solvers load.
+The names below load on first use (PEP 562), so ``import simulator.cli`` or a Dask worker
+unpickling one function does not import the solvers, numpy or xarray before it needs them
+(the CLI pins the BLAS threads before numpy loads: :mod:`simulator.threads`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_FROM = {
+_LAZY = {
     "ConfigError": "simulator.config",
     "RunFailed": "simulator.api",
     "format_summary": "simulator.output.summary",
@@ -22,12 +23,16 @@ _FROM = {
     "summarize": "simulator.output.summary",
     "validate": "simulator.api",
 }
-__all__ = sorted(_FROM)
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _FROM:
+    if name not in _LAZY:
         raise AttributeError(f"module 'simulator' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_FROM[name]), name)
-    globals()[name] = value
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # found directly from now on
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -14,14 +14,13 @@ from typing import Any
 import numpy as np
 
 from simulator.config import ConfigError, Scenario, StorageUnit, load_config, read_yaml
+from simulator.constants import RESULTS_DIR
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
 from simulator.inputs import build_inputs
 from simulator.output.cube import Recorder, output_problems, write_cube
 from simulator.output.summary import summarize
-
-RESULTS_DIR = Path("results")
 
 
 class RunFailed(RuntimeError):

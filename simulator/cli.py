@@ -13,16 +13,11 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from simulator.api import RunFailed, run, storage_worth, validate
-from simulator.config import ConfigError, parse_assignments
-from simulator.output.cube import open_results
-from simulator.output.operating import operating_notes
-from simulator.output.summary import (
-    format_comparison,
-    format_summary,
-    format_worth,
-    summarize,
-)
+from simulator.threads import pin_threads
+
+# Everything heavier loads inside the commands, after main() pinned the BLAS threads (numpy
+# reads them when it loads) and, for sweeps, after the numba cache folder is chosen (numba reads
+# it when it loads): ``import simulator.cli`` itself is instant.
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -86,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep finished cases with matching config, run the rest")
     p_swp.add_argument("--execution", type=Path,
                        help="execution YAML (cluster options) instead of the sweep's block")
+    p_swp.add_argument("--plan", action="store_true",
+                       help="run nothing: count the cases, time a short calibration run and "
+                       "print core-hours, wall time, memory and an execution block")
+    p_swp.add_argument("--cores", type=int,
+                       help="with --plan: the cores to size the execution block for "
+                       "(default: this machine's)")
     p_plt = sub.add_parser("plot", help="write PNG figures and index.html of a cube or sweep dir")
     p_plt.add_argument("cube", type=Path, help="a result cube (.nc) or a sweep directory")
     p_plt.add_argument("--out", type=Path,
@@ -119,9 +120,18 @@ class RunProgress:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from simulator.api import RunFailed, run
+    from simulator.config import parse_assignments
+    from simulator.output.cube import open_results
+    from simulator.output.summary import format_summary, summarize
+
     start = time.perf_counter()
-    path = run(args.config, hours=args.hours, output=args.output, progress=RunProgress(),
-               overrides=parse_assignments(args.set, args.config))
+    try:
+        path = run(args.config, hours=args.hours, output=args.output, progress=RunProgress(),
+                   overrides=parse_assignments(args.set, args.config))
+    except RunFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     wall_s = time.perf_counter() - start
     ds = open_results(path)
     figures = summarize(ds)
@@ -135,6 +145,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _print_notes(ds: object) -> None:
     """The operating limits a cube's hours broke, worst element first (nothing if none)."""
+    from simulator.output.operating import operating_notes
+
     notes = operating_notes(ds)  # type: ignore[arg-type]
     if notes:
         print("operating limits not kept (after the operator's response):")
@@ -142,13 +154,24 @@ def _print_notes(ds: object) -> None:
 
 
 def _cmd_worth(args: argparse.Namespace) -> int:
-    figures = storage_worth(args.config, args.hours, parse_assignments(args.set, args.config),
-                            args.out, RunProgress())
+    from simulator.api import RunFailed, storage_worth
+    from simulator.config import parse_assignments
+    from simulator.output.summary import format_worth
+
+    try:
+        figures = storage_worth(args.config, args.hours,
+                                parse_assignments(args.set, args.config), args.out,
+                                RunProgress())
+    except RunFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     print(format_worth(figures, f"{args.config}: what the stores are worth"))
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.api import validate
+
     scenario = validate(args.config)
     print(f"{args.config}: ok ({scenario.name}: {len(scenario.units)} units, "
           f"{scenario.period.hours} hours from {scenario.period.start:%Y-%m-%d %H:%M})")
@@ -156,6 +179,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from simulator.config import ConfigError
+    from simulator.output.cube import open_results
+    from simulator.output.summary import format_comparison, format_summary, summarize
+
     figures = {}
     for cube in args.cube:
         try:
@@ -173,7 +200,22 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from simulator.sweep.runner import run_sweep  # Dask loads only for sweeps
+    from simulator import jitcache
+    from simulator.config import ConfigError
+    from simulator.sweep.spec import default_out, load_sweep  # no solver loaded yet
+
+    if args.plan:
+        from simulator.sweep.sizing import size_sweep
+
+        print(size_sweep(args.sweep, hours=args.hours, cores=args.cores,
+                         execution=args.execution).format())
+        return 0
+    if args.cores is not None:
+        raise ConfigError([f"{args.sweep}: --cores: only with --plan (use --workers to run)"])
+    # numba caches the solvers' compiled code beside the cubes, on the file system the workers
+    # share, unless NUMBA_CACHE_DIR is set; it must be chosen before numba loads
+    jitcache.use_dir((args.out or default_out(load_sweep(args.sweep))) / ".numba-cache")
+    from simulator.sweep.runner import run_sweep  # the solvers and Dask load here
 
     report = run_sweep(args.sweep, executor=args.executor, workers=args.workers,
                        hours=args.hours, out=args.out, resume=args.resume,
@@ -188,6 +230,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    from simulator.config import ConfigError
     from simulator.output.plots import plot_results  # matplotlib loads only for plots
 
     try:
@@ -203,18 +246,22 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the command; the exit code."""
+    """Parse ``argv`` and run the command; the exit code.
+
+    BLAS/OpenMP threads are pinned to one per process first (unless the user set them:
+    :func:`simulator.threads.pin_threads`).
+    """
+    pin_threads()
     args = _parser().parse_args(argv)
     install_signal_handlers()
+    from simulator.config import ConfigError  # after the pinning: loads numpy
+
     try:
         return COMMANDS[args.command](args)
     except ConfigError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except RunFailed as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted: nothing half-written is left; a sweep keeps its finished cases "
               "(rerun it with --resume)", file=sys.stderr)

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from simulator.sweep.manifest import MANIFEST, cube_matches
 from simulator.sweep.progress import Progress
 from simulator.sweep.runner import run_sweep
 from simulator.sweep.spec import expand, load_sweep, plan
+from simulator.threads import pin_threads
 
 from conftest import ROOT, SCHUTTERWALD
 
@@ -137,13 +139,17 @@ def test_bad_dotted_keys_are_named(tmp_path, key, reason):
 
 @pytest.fixture(scope="module")
 def grid_sweep(tmp_path_factory) -> tuple[Path, Path, int]:
-    """A 2x2 sweep run through the CLI on a LocalCluster of 2 workers: (sweep file, out, exit)."""
+    """A 2x2 sweep run by ``python -m simulator sweep`` (a fresh process, as a user runs it) on
+    a LocalCluster of 2 workers: (sweep file, out, exit code)."""
     folder = tmp_path_factory.mktemp("grid")
     path = write_sweep(folder, name="grid.yaml", parameters={HP: [0.3, 0.9], EB: [0.2, 0.6]})
     out = folder / "results"
-    code = main(["sweep", str(path), "--executor", "local", "--workers", "2",
-                 "--hours", str(HOURS), "--out", str(out)])
-    return path, out, code
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-m", "simulator", "sweep", str(path), "--executor",
+                           "local", "--workers", "2", "--hours", str(HOURS), "--out", str(out)],
+                          env=env, check=False)
+    return path, out, done.returncode
 
 
 def test_local_cluster_grid_gives_four_cubes_a_manifest_and_one_combined_cube(grid_sweep):
@@ -153,7 +159,7 @@ def test_local_cluster_grid_gives_four_cubes_a_manifest_and_one_combined_cube(gr
     cases = manifest_of(out)
     assert all(c["status"] == "done" and c["error"] is None for c in cases.values())
     assert all(c["wall_time_s"] > 0 for c in cases.values())
-    assert all(not c["worker"].endswith(f":{os.getpid()}") for c in cases.values())
+    assert len({c["worker"] for c in cases.values()}) == 2
     ds = open_results(out)
     assert ds.sizes["scenario"] == 4 and ds.sizes["time"] == HOURS
     assert ds.case_id.values.tolist() == ["case_000", "case_001", "case_002", "case_003"]
@@ -168,6 +174,17 @@ def test_local_cluster_grid_gives_four_cubes_a_manifest_and_one_combined_cube(gr
     hp_peak = ds.unit_heat_mw.sel(unit="ground_hp").max("time").values
     assert hp_peak[2] > hp_peak[0] + 0.1  # a bigger heat pump did deliver more
 
+
+def test_workers_load_the_compiled_code_the_client_warmed_instead_of_compiling(grid_sweep):
+    _, out, _ = grid_sweep
+    header = json.loads((out / MANIFEST).read_text())
+    assert header["numba_cache_dir"] == str(out / ".numba-cache")  # beside the cubes
+    assert header["warm_up_s"] > 0
+    names = {p.name.split("-")[0] for p in (out / ".numba-cache").rglob("*.nbi")}
+    assert "derivative_toolbox_numba.derivatives_hydraulic_incomp_numba" in names
+    assert "makeYbus_numba.gen_Ybus" in names
+    # no worker compiled anything, not even on its first case
+    assert [c["compile_s"] for c in manifest_of(out).values()] == [0.0] * 4
 
 def test_existing_results_are_not_overwritten_without_resume(grid_sweep, capsys):
     path, out, _ = grid_sweep
@@ -194,7 +211,7 @@ def test_resume_runs_exactly_the_missing_case_and_removes_stale_temp_files(grid_
     assert report.kept == ["case_000", "case_001", "case_003"]
     assert (report.done, report.failed) == (4, 0)
     assert sorted(p.name for p in out.iterdir()) == [
-        "case_000.nc", "case_001.nc", "case_002.nc", "case_003.nc", MANIFEST]
+        ".numba-cache", "case_000.nc", "case_001.nc", "case_002.nc", "case_003.nc", MANIFEST]
     assert {n: (out / n).stat().st_mtime_ns for n in untouched} == untouched
     cases = manifest_of(out)
     assert all(c["status"] == "done" for c in cases.values())
@@ -247,7 +264,10 @@ def test_slurm_job_script_has_the_requested_resources():
     command = next(line for line in script.splitlines() if "dask_worker" in line)
     assert command.startswith(f"{sys.executable} -m distributed.cli.dask_worker")
     assert "--nthreads 1" in command and "--nworkers 2" in command  # one thread per process
+    assert "--preload simulator.sweep.worker" in command  # imports while the job starts
     assert f'export PYTHONPATH="{ROOT}' in script
+    for name, value in pin_threads(dict(os.environ)).items():  # before numpy loads
+        assert f'export {name}="{value}"' in script.splitlines()
 
 
 def test_pbs_job_script_from_the_shipped_execution_block():

@@ -4,6 +4,11 @@
 path on pandapower's stored matrices. Only this package imports pandapower.
 """
 
-from simulator.grid.network import ElectricGrid, GridState
+# before pandapower loads: its numba functions are then compiled once and cached on disk
+from simulator import jitcache
+
+jitcache.install()
+
+from simulator.grid.network import ElectricGrid, GridState  # noqa: E402
 
 __all__ = ["ElectricGrid", "GridState"]

@@ -5,7 +5,12 @@
 a numba predictor). Only this package imports pandapipes.
 """
 
-from simulator.heat.network import HeatNetwork
-from simulator.heat.state import HeatInputs, HeatState
+# before pandapipes loads: its numba functions are then compiled once and cached on disk
+from simulator import jitcache
+
+jitcache.install()
+
+from simulator.heat.network import HeatNetwork  # noqa: E402
+from simulator.heat.state import HeatInputs, HeatState  # noqa: E402
 
 __all__ = ["HeatInputs", "HeatNetwork", "HeatState"]

@@ -1,8 +1,9 @@
 """The sweep's books on disk: ``manifest.json`` and the cubes a resumed sweep may keep.
 
 ``manifest.json`` (written atomically by the driver only, after every finished case) records
-per case its parameters, config hash, status (``pending``/``done``/``failed``), error text and
-wall time (s). A cube is kept on resume when its ``config_sha256`` and time length match.
+per case its parameters, config hash, status (``pending``/``done``/``failed``), error text,
+wall, CPU and numba compile time (s). A cube is kept on resume when its ``config_sha256``
+and time length match.
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ class Manifest:
             entry = {"case_id": case.case_id, "parameters": case.parameters,
                      "config_sha256": case.config_sha256, "hours": case.hours,
                      "output": f"{case.case_id}.nc", "status": "pending", "error": None,
-                     "wall_time_s": None, "cpu_time_s": None, "worker": None,
-                     "finished_utc": None}
+                     "wall_time_s": None, "cpu_time_s": None, "compile_s": None,
+                     "worker": None, "finished_utc": None}
             self.entries[case.case_id] = entry
             old = previous.get(case.case_id)
             if old and old.get("config_sha256") == case.config_sha256:
-                for key in ("wall_time_s", "cpu_time_s", "worker", "finished_utc"):
+                for key in ("wall_time_s", "cpu_time_s", "compile_s", "worker", "finished_utc"):
                     entry[key] = old.get(key)
 
     def record(self, outcome: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from simulator.api import RESULTS_DIR
+from simulator import jitcache
 from simulator.config import ConfigError, read_yaml
 from simulator.sweep.executors import (
     CaseTask,
@@ -28,6 +28,7 @@ from simulator.sweep.executors import (
     check_execution,
     dask_executor,
     serial_outcomes,
+    start_warm_up,
 )
 from simulator.sweep.manifest import (
     MANIFEST,
@@ -38,7 +39,7 @@ from simulator.sweep.manifest import (
     read_manifest_cases,
 )
 from simulator.sweep.progress import Progress
-from simulator.sweep.spec import load_sweep, plan
+from simulator.sweep.spec import default_out, load_sweep, plan
 
 EXECUTORS = ("serial", "local", "slurm", "pbs")
 MANIFEST_FORMAT = "districtsim-sweep/1"
@@ -93,7 +94,7 @@ def run_sweep(
     if workers is not None and workers <= 0:
         raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
     cases = plan(sweep, hours)
-    out_dir = (Path(out) if out is not None else RESULTS_DIR / sweep.name).resolve()
+    out_dir = (Path(out) if out is not None else default_out(sweep)).resolve()
     check_out_dir(out_dir, resume)
     kept = finished_cases(out_dir, cases) if resume else []
     tasks = [CaseTask(c.case_id, str(sweep.base), c.overrides, hours,
@@ -101,9 +102,10 @@ def run_sweep(
     header = {"format": MANIFEST_FORMAT, "sweep": sweep.name,
               "sweep_file": str(sweep.path.resolve()), "description": sweep.description,
               "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
-              "executor": executor if isinstance(executor, str) else type(executor).__name__}
+              "executor": executor if isinstance(executor, str) else type(executor).__name__,
+              "numba_cache_dir": str(jitcache.cache_dir() or "numba's default")}
     previous = read_manifest_cases(out_dir) if resume else {}
-    with _executor(executor, len(tasks), workers, sweep.execution, where) as execute:
+    with _executor(executor, tasks, workers, sweep.execution, where, header) as execute:
         clean_out_dir(out_dir, cases, kept)
         manifest = Manifest(out_dir / MANIFEST, header, cases, previous)
         for case_id in kept:
@@ -131,11 +133,19 @@ Execute = Callable[[list[CaseTask]], Iterator[Outcome]]
 
 
 @contextmanager
-def _executor(executor: Any, n_tasks: int, workers: int | None, execution: dict[str, Any],
-              where: Path) -> Iterator[Execute]:
-    """A function running tasks and yielding outcomes as they finish; Dask only when needed."""
-    if executor == "serial" or n_tasks == 0:
+def _executor(executor: Any, tasks: list[CaseTask], workers: int | None,
+              execution: dict[str, Any], where: Path, header: dict[str, Any]
+              ) -> Iterator[Execute]:
+    """A function running tasks and yielding outcomes as they finish; Dask only when needed.
+
+    A cluster this function starts (not a ``Client`` passed in) gets its numba cache warmed by
+    the first task while it starts (``header["warm_up_s"]``, s); the tasks are submitted after.
+    """
+    if executor == "serial" or not tasks:
         yield serial_outcomes
         return
-    with dask_executor(executor, n_tasks, workers, execution, where) as execute:
+    wait = None if not isinstance(executor, str) else start_warm_up(tasks[0])
+    with dask_executor(executor, len(tasks), workers, execution, where) as execute:
+        if wait is not None:
+            header["warm_up_s"] = round(wait(), 3)
         yield execute

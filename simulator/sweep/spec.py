@@ -4,7 +4,8 @@ A sweep file (YAML) names a ``base`` scenario and swept ``parameters`` as dotted
 (``units.0.heat_mw``; a number indexes a list, a name addresses a named item) with a list of
 values each, combined as a cartesian product (``mode: grid``) or pairwise (``mode: zip``).
 ``fixed`` overrides apply to every case. Every case is expanded and validated against its
-district before anything runs.
+district before anything runs. Reading a sweep file loads no solver (the CLI decides where
+numba caches before the solvers load); :func:`plan` loads the districts.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.api import hours_problems
-from simulator.config import ConfigError, load_config, read_yaml
-from simulator.district import District, check_wiring, load_district
-from simulator.inputs import build_inputs
+from simulator.config import ConfigError, apply_overrides, parse_scenario, read_yaml
+from simulator.constants import RESULTS_DIR
+
+if TYPE_CHECKING:
+    from simulator.district import District
 
 MODES = ("grid", "zip")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -114,6 +116,11 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
                  description=str(raw.get("description") or ""))
 
 
+def default_out(sweep: Sweep) -> Path:
+    """Where the sweep's results go without ``--out``: ``results/<sweep name>``."""
+    return RESULTS_DIR / sweep.name
+
+
 def expand(sweep: Sweep) -> list[dict[str, Any]]:
     """The swept values of every case, in order: grid = cartesian product, zip = pairs."""
     keys = list(sweep.parameters)
@@ -163,6 +170,10 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
 
     Raises one ConfigError with every problem of every case, each naming the sweep file.
     """
+    from simulator.api import hours_problems
+    from simulator.district import check_wiring, load_district  # the solvers load here
+    from simulator.inputs import build_inputs
+
     if hours is not None and hours <= 0:
         raise ConfigError([f"{sweep.path}: --hours: must be a positive number of hours"])
     raw = read_yaml(sweep.base)
@@ -189,7 +200,8 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
         case_id = f"case_{i:0{width}d}"
         overrides = {resolved[k]: v for k, v in {**sweep.fixed, **params}.items()}
         try:
-            scenario = load_config(sweep.base, overrides)
+            scenario = parse_scenario(apply_overrides(raw, overrides) if overrides else raw,
+                                      sweep.base)  # = load_config, the YAML read once
             problems = hours_problems(sweep.base, scenario, hours)
             if problems:
                 raise ConfigError(problems)
