@@ -340,7 +340,7 @@ def _load(path: Path) -> xr.Dataset:
 def _open_lazy(path: Path) -> xr.Dataset:
     """A cube whose variables are dask arrays read from the file when computed (its netCDF
     chunks), so that a sweep of many cases opens without loading them."""
-    return xr.open_dataset(path, engine="netcdf4", chunks={})
+    return from_disk(xr.open_dataset(path, engine="netcdf4", chunks={}))
 
 
 def _parameter_coord(values: list[Any]) -> np.ndarray:
