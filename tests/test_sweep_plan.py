@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -106,7 +107,13 @@ def test_the_plan_sizes_the_cores_and_flags_a_bad_execution_block(planned, capsy
     assert "execution.slurm on 64 cores: walltime 00:00:01 TOO SHORT" in text
     assert "memory 8MiB TOO SMALL" in text
     block = text.split("suggested")[1]
-    assert "execution:\n  workers: 3\n  slurm: {cores: 1, memory: 1GiB" in block
+    # the suggested memory: the printed per-worker estimate x 1.25, up to half a GiB, >= 1 GiB
+    memory_gib = _number(text, r"memory per worker: ([\d.]+) GiB")
+    low = max(1.0, math.ceil((memory_gib - 0.005) * 1.25 / 0.5) * 0.5)
+    high = max(1.0, math.ceil((memory_gib + 0.005) * 1.25 / 0.5) * 0.5)
+    suggested = {f"slurm: {{cores: 1, memory: {m:g}GiB" for m in (low, high)}
+    assert "execution:\n  workers: 3\n" in block
+    assert any(s in block for s in suggested), (block, suggested)
     assert 'walltime: "00:10:00"' in block  # at least 10 minutes
     assert not default_out(load_sweep(path)).exists()  # nothing ran, nothing was written
     assert main(["sweep", str(path), "--cores", "64"]) == 2  # --cores sizes, it does not run
