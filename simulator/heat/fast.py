@@ -68,6 +68,13 @@ class FastHeat:
         self.last_junction_t_k = np.zeros(0)
         self.last_junction_p_bar = np.zeros(0)
         self._connectivity: dict = {}
+        node = net["_pit"]["node"]
+        self._hydraulic_data = tuple(np.ascontiguousarray(a, dtype=float) for a in (
+            branch[:, IdxBranch.LENGTH], branch[:, IdxBranch.D], branch[:, IdxBranch.K],
+            branch[:, IdxBranch.LOSS_COEFFICIENT], branch[:, IdxBranch.PL],
+            node[:, IdxNode.HEIGHT]))
+        tables = (rho, eta) if rho is not None and eta is not None else (cp, cp)
+        self._fluid = (*tables[0].table(), *tables[1].table())
         self._checked = False
         #: why the self-check failed ('' if it passed or has not run yet)
         self.problem = ""
@@ -83,6 +90,8 @@ class FastHeat:
             return "the fluid's heat capacity is not a linear table"
         rho, eta = fluid_table(net, "density"), fluid_table(net, "viscosity")
         if rho is None or eta is None:
+            if layout.meshed:
+                return "meshed networks need linear density and viscosity tables"
             layout.pressures = False
         fast = cls(net, layout, cp, rho, eta)
         fast.remember()
@@ -148,12 +157,17 @@ class FastHeat:
             kind[lay.fixed[branch[lay.fixed, IdxBranch.ACTIVE] == 0]] = hp.INACTIVE
         guess = self._first_guess(q_w, t_return_k, t_ground_k)
         cx, cy, cs = self._cp.table()
+        m_set = branch[:, IdxBranch.MDOTINIT].copy()
+        m_set[kind == hp.FORCED] = lay.forced_mdot[kind == hp.FORCED]
+        q = branch[lay.chords, IdxBranch.MDOTINIT].copy()  # last hour's loop flows
         ok, _, m, t_out, t = hp.predict_state(
             guess, lay.consumer, q_w, np.full(len(q_w), t_return_k), kind, lay.b_from, lay.b_to,
             self._alpha_l, branch[:, IdxBranch.TEXT].copy(), branch[:, IdxBranch.TL].copy(),
             branch[:, IdxBranch.QEXT].copy(), branch[:, IdxBranch.TOUTINIT].copy(),
-            branch[:, IdxBranch.MDOTINIT].copy(), lay.slack, lay.comp, lay.order, lay.parent,
-            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-11)
+            m_set, lay.slack, lay.comp, lay.order, lay.parent,
+            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-11,
+            self._loops(q), self._fluid, node[:, IdxNode.TINIT].copy(),
+            branch[:, IdxBranch.TOUTINIT].copy())
         if not ok:
             return False
         live = kind != hp.INACTIVE
@@ -171,6 +185,11 @@ class FastHeat:
                 node[:, IdxNode.PAMB].copy(), lay.order, lay.parent, lay.parent_edge,
                 lay.slack, *self._rho.table(), *self._eta.table())
         return True
+
+    def _loops(self, q: np.ndarray) -> tuple:
+        """The loop data of :func:`simulator.heat.predict.predict_state` (chord flows ``q``)."""
+        lay = self.layout
+        return (lay.chords, q, lay.cyc_ptr, lay.cyc_branch, lay.cyc_sign, *self._hydraulic_data)
 
     def _first_guess(self, q_w: np.ndarray, t_return_k: float, t_ground_k: float
                      ) -> np.ndarray:
@@ -235,7 +254,10 @@ class FastHeat:
                 "t_out": np.where(th, branch[r, IdxBranch.TOUTINIT], np.nan),
             }
 
-        c, pi, pl = rows(lay.consumer), rows(lay.pipe), rows(self._plant_rows())
+        c, pl = rows(lay.consumer), rows(self._plant_rows())
+        first, last = rows(lay.pipe_first), rows(lay.pipe_last)
+        pi = {"mdot": first["mdot"], "t_from": first["t_from"], "t_to": last["t_to"],
+              "t_out": last["t_out"]}
         r = self._plant_rows()
         t_in = t[np.where(branch[r, IdxBranch.FROM_NODE_T_SWITCHED] != 0, lay.b_to[r],
                           lay.b_from[r])]

@@ -24,9 +24,17 @@ The equations mirror pandapipes 0.16 (``derivative_toolbox_numba``, ``heat_consu
 Fluid properties are piecewise-linear tables ``(x, y, slope)``, evaluated exactly as
 ``scipy.interpolate.interp1d(kind="linear", fill_value="extrapolate")`` does.
 
-Branch kinds: ``PASSIVE`` (pipe, valve), ``CONSUMER``, ``FIXED`` (fixed-flow plant: mass flow
-and outlet temperature given), ``SLACK`` (the pressure-holding plant: outlet temperature given,
-carries the balance), ``INACTIVE`` (out of service: ignored).
+Branch kinds: ``PASSIVE`` (pipe section, valve), ``CONSUMER``, ``FIXED`` (fixed-flow plant: mass
+flow and outlet temperature given), ``SLACK`` (the pressure-holding plant: outlet temperature
+given, carries the balance), ``FORCED`` (an active flow controller: mass flow given, passive to
+heat), ``INACTIVE`` (out of service: ignored).
+
+Meshed networks: the passive branches outside a spanning forest (chords) carry flows ``q`` that
+:mod:`simulator.heat.loops` finds from the loop pressure equations, one Newton step per sweep
+(warm from the previous hour's flows, so a handful of steps settle them); temperatures then
+follow from the same sweep along the flow, which visits the nodes in a topological order of
+the flow directions (acyclic for flows that follow the pressure gradient), whatever they are
+this hour: a loop whose flow reversed since the last hour is swept the new way.
 """
 
 from __future__ import annotations
@@ -34,45 +42,43 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-PASSIVE, CONSUMER, FIXED, SLACK, INACTIVE = 0, 1, 2, 3, 4
+from simulator.heat.loops import LOOP_TOL_BAR, loop_newton_step, prop_at
+
+PASSIVE, CONSUMER, FIXED, SLACK, INACTIVE, FORCED = 0, 1, 2, 3, 4, 5
 #: pandapipes treats |mdot| <= this (kg/s) as no flow
 FLOW_EPS = 1e-10
 GRAVITY = 9.81  # m s-2, pandapipes.constants.GRAVITATION_CONSTANT
 P_CONVERSION = 1e5  # Pa per bar
-
-
-@njit(cache=True)
-def prop_at(t, x, y, slope):
-    """Linear interpolation/extrapolation of a property table at ``t`` (scalar)."""
-    n = x.shape[0]
-    i = np.searchsorted(x, t)
-    if i < 1:
-        i = 1
-    elif i > n - 1:
-        i = n - 1
-    i -= 1
-    return slope[i] * (t - x[i]) + y[i]
+#: Newton steps on the loop flows per sweep (warm, they settle in 1-3)
+MAX_LOOP_STEPS = 30
 
 
 @njit(cache=True)
 def _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order, parent,
-                  parent_edge, inj):
-    """Mass flow of every branch (kg/s, from->to positive) by continuity; False if unbalanced."""
+                  parent_edge, inj, chords, q):
+    """Mass flow of every branch (kg/s, from->to positive) by continuity, the chords carrying
+    ``q``; False if unbalanced."""
     n_nodes = inj.shape[0]
     inj[:] = 0.0
     for b in range(kind.shape[0]):
         k = kind[b]
-        if k == FIXED:
+        if k == FIXED or k == FORCED:
             m[b] = m_fixed[b]
         elif k in (CONSUMER, INACTIVE):
             m[b] = 0.0
     for j in range(c_branch.shape[0]):
         m[c_branch[j]] = m_c[j]
+    for j in range(chords.shape[0]):
+        m[chords[j]] = q[j]
     for b in range(kind.shape[0]):
         k = kind[b]
-        if k in (CONSUMER, FIXED):
+        if k in (CONSUMER, FIXED, FORCED):
             inj[b_from[b]] -= m[b]
             inj[b_to[b]] += m[b]
+    for j in range(chords.shape[0]):
+        b = chords[j]
+        inj[b_from[b]] -= q[j]
+        inj[b_to[b]] += q[j]
     tree = comp[b_to[slack]]
     total = 0.0
     for n in range(n_nodes):
@@ -156,7 +162,7 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
     indeg[:] = 0
     for b in range(kind.shape[0]):
         k = kind[b]
-        if k == PASSIVE:
+        if k == PASSIVE or k == FORCED:
             if abs(m[b]) > FLOW_EPS:
                 indeg[b_to[b] if m[b] > 0 else b_from[b]] += 1
         elif k != INACTIVE:
@@ -175,7 +181,7 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
         cp_in = prop_at(tn, cx, cy, cs)
         for q in range(inc_ptr[n], inc_ptr[n + 1]):
             b = inc_branch[q]
-            if kind[b] != PASSIVE:
+            if kind[b] != PASSIVE and kind[b] != FORCED:
                 continue
             mb = m[b]
             if abs(mb) <= FLOW_EPS:
@@ -194,32 +200,63 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
 
 
 @njit(cache=True)
+def _hydraulics(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order, parent,
+                parent_edge, inj, loops, t, t_out, fluid):
+    """Branch flows for the consumer flows ``m_c``, the chord flows of ``loops`` settled by
+    Newton steps at the temperatures ``t``/``t_out``. Returns (balanced, loops settled)."""
+    chords, q, cyc_ptr, cyc_branch, cyc_sign, length, diameter, roughness, zeta, p_lift, \
+        height = loops
+    rx, ry, rs, ex, ey, es = fluid
+    settled = True
+    for _ in range(MAX_LOOP_STEPS):
+        if not _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order,
+                             parent, parent_edge, inj, chords, q):
+            return False, False
+        if chords.shape[0] == 0:
+            return True, True
+        worst = loop_newton_step(q, m, t, t_out, cyc_ptr, cyc_branch, cyc_sign, b_from, b_to,
+                                 length, diameter, roughness, zeta, p_lift, height, rx, ry, rs,
+                                 ex, ey, es)
+        settled = worst <= LOOP_TOL_BAR
+        if settled:
+            break
+    ok = _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order,
+                       parent, parent_edge, inj, chords, q)
+    return ok, settled
+
+
+@njit(cache=True)
 def predict_state(m_c0, c_branch, c_q, c_tr, kind, b_from, b_to, alpha_l, t_ext, t_lift,
                   q_ext, t_fixed, m_fixed, slack, comp, order, parent, parent_edge, inc_ptr,
-                  inc_branch, amb, cx, cy, cs, max_sweeps, rtol):
+                  inc_branch, amb, cx, cy, cs, max_sweeps, rtol, loops, fluid, t0, t_out0):
     """Flows (kg/s), outlet temperatures (K) and node temperatures (K) of the coupled state.
 
-    ``m_c0`` is the first guess of the consumer flows. Returns ``(ok, sweeps, m, t_out, t)``;
-    ``ok`` is False when the sweeps did not settle to ``rtol`` or the network is not radial.
+    ``m_c0`` is the first guess of the consumer flows; ``loops`` the chords, their flows
+    (updated in place), cycles and the pipe data of :func:`simulator.heat.loops.loop_newton_step`
+    (empty for a radial network), ``fluid`` the density and viscosity tables, ``t0``/``t_out0``
+    the last state's temperatures (the first sweep's friction). Returns
+    ``(ok, sweeps, m, t_out, t)``; ``ok`` is False when the sweeps did not settle to ``rtol``.
     """
     n_nodes = comp.shape[0]
     nb = kind.shape[0]
     m = np.zeros(nb)
-    t_out = np.full(nb, amb)
-    t = np.full(n_nodes, amb)
+    t_out = t_out0.copy()
+    t = t0.copy()
     m_c = m_c0.copy()
     inj = np.zeros(n_nodes)
     indeg = np.zeros(n_nodes, np.int64)
     queue = np.zeros(n_nodes, np.int64)
     settled = False
     for sweep in range(max_sweeps):
-        if not _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order,
-                             parent, parent_edge, inj):
+        balanced, loops_settled = _hydraulics(m, m_c, c_branch, kind, b_from, b_to, m_fixed,
+                                              slack, comp, order, parent, parent_edge, inj,
+                                              loops, t, t_out, fluid)
+        if not balanced:
             return False, sweep + 1, m, t_out, t
         if not _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext,
                              t_fixed, inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue):
             return False, sweep + 1, m, t_out, t
-        if settled:
+        if settled and loops_settled:
             return True, sweep + 1, m, t_out, t
         change = 0.0
         scale = 1e-300
