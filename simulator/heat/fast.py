@@ -13,15 +13,18 @@ Input cells written each hour (what ``initialize_pit`` would write for the new i
 
 * branch ``TEXT``: pipes ``text_k``, every other branch the ``ambient_temperature`` option;
 * heat consumers: ``QEXT`` = ``qext_w``, ``TOUTINIT`` = ``treturn_k`` (+ the component array);
-* slack plant: ``TOUTINIT`` = ``t_flow_k``;
-* fixed-flow plants: ``MDOTINIT``, ``TOUTINIT``, ``ACTIVE`` (in service).
+* slack plant: ``TOUTINIT`` = ``t_flow_k``, ``PL`` = ``plift_bar`` and its flow junction's
+  ``PINIT`` = ``p_flow_bar``;
+* fixed-flow plants: ``MDOTINIT``, ``TOUTINIT`` (each plant its own supply temperature),
+  ``ACTIVE`` (in service).
 
 All of this leans on pandapipes 0.16.0 internals (``_pit``, ``_lookups``, ``IdxBranch``,
 ``BidirectionalCalculation``); the version is pinned and ``tests/test_solver_api.py`` checks the
 written cells against a fresh ``initialize_pit`` and the reader against
 ``extract_all_results``. :meth:`FastHeat.self_check` does both once per network at run time;
-a network that fails them, or that the predictor cannot handle (meshes, other components,
-pipe sections), keeps the plain path.
+a network that fails them, or that the predictor cannot handle (components other than pipes,
+valves, flow controllers, heat consumers and circulation pumps; several pressure-holding
+plants), keeps the plain path.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from simulator.heat.pit import (
     PitLayout,
     apply_to_tables,
     compare_pits,
+    plant_temperatures,
     read_result_tables,
 )
 
@@ -123,7 +127,7 @@ class FastHeat:
             ok = False
         return self.read() if ok else None
 
-    def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float,
+    def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float | np.ndarray,
                      t_ground_k: float, fixed_mdot: np.ndarray, fixed_active: np.ndarray,
                      max_iter: int, plift_bar: float, p_flow_bar: float) -> None:
         """Write the hour's input cells into the pit (and the solver options)."""
@@ -138,10 +142,11 @@ class FastHeat:
         branch[lay.consumer, IdxBranch.TOUTINIT] = t_return_k
         hc[:, HC_QEXT] = q_w
         hc[:, HC_TRETURN] = t_return_k
-        branch[lay.slack, IdxBranch.TOUTINIT] = t_supply_k
+        t_plant = plant_temperatures(t_supply_k, 1 + len(lay.fixed))
+        branch[lay.slack, IdxBranch.TOUTINIT] = t_plant[0]
         if len(lay.fixed):
             branch[lay.fixed, IdxBranch.MDOTINIT] = fixed_mdot
-            branch[lay.fixed, IdxBranch.TOUTINIT] = t_supply_k
+            branch[lay.fixed, IdxBranch.TOUTINIT] = t_plant[1:]
             branch[lay.fixed, IdxBranch.ACTIVE] = fixed_active.astype(float)
         opts = net["_options"]
         opts["ambient_temperature"] = t_ground_k

@@ -224,17 +224,24 @@ def _incidence(n: int, b_from: np.ndarray, b_to: np.ndarray) -> tuple[np.ndarray
     return np.cumsum(ptr), branches[order].astype(np.int64)
 
 
+def plant_temperatures(t_supply_k: float | np.ndarray, n_plants: int) -> np.ndarray:
+    """Supply temperature (K) of each plant, slack first, from one value or one per plant."""
+    return np.broadcast_to(np.asarray(t_supply_k, dtype=float), (n_plants,))
+
+
 def apply_to_tables(net: pandapipes.pandapipesNet, write: dict) -> None:
     """Write :meth:`FastHeat.write_inputs` arguments into the tables, as the plain path does."""
+    n_fixed = len(net.circ_pump_mass) if "circ_pump_mass" in net else 0
+    t_plant = plant_temperatures(write["t_supply_k"], 1 + n_fixed)
     net.heat_consumer["qext_w"] = write["q_w"]
     net.heat_consumer["treturn_k"] = write["t_return_k"]
-    net.circ_pump_pressure["t_flow_k"] = write["t_supply_k"]
+    net.circ_pump_pressure["t_flow_k"] = t_plant[0]
     slack = net.circ_pump_pressure.index[net.circ_pump_pressure["in_service"]]
     net.circ_pump_pressure.loc[slack, "plift_bar"] = write["plift_bar"]
     net.circ_pump_pressure.loc[slack, "p_flow_bar"] = write["p_flow_bar"]
     net.pipe["text_k"] = write["t_ground_k"]
     if "circ_pump_mass" in net and len(net.circ_pump_mass):
-        net.circ_pump_mass["t_flow_k"] = write["t_supply_k"]
+        net.circ_pump_mass["t_flow_k"] = t_plant[1:]
         net.circ_pump_mass["mdot_flow_kg_per_s"] = write["fixed_mdot"]
         net.circ_pump_mass["in_service"] = write["fixed_active"]
 

@@ -51,6 +51,10 @@ GRAVITY = 9.81  # m s-2, pandapipes.constants.GRAVITATION_CONSTANT
 P_CONVERSION = 1e5  # Pa per bar
 #: Newton steps on the loop flows per sweep (warm, they settle in 1-3)
 MAX_LOOP_STEPS = 30
+#: relaxation passes over nodes on a circulation before the predictor gives up
+MAX_RELAX_PASSES = 20000
+#: sweeps the Anderson acceleration of the predictor remembers
+ANDERSON_DEPTH = 6
 
 
 @njit(cache=True)
@@ -62,7 +66,7 @@ def _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, or
     inj[:] = 0.0
     for b in range(kind.shape[0]):
         k = kind[b]
-        if k == FIXED or k == FORCED:
+        if k in (FIXED, FORCED):
             m[b] = m_fixed[b]
         elif k in (CONSUMER, INACTIVE):
             m[b] = 0.0
@@ -155,14 +159,48 @@ def _outlet_temperature(tn, cp_in, ma, t_ext, alpha_l, t_lift, q_ext, cx, cy, cs
 
 
 @njit(cache=True)
+def _visit(n, m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext, inc_ptr,
+           inc_branch, amb, cx, cy, cs, indeg, queue, tail):
+    """Mix node ``n`` and set the outlet temperature of every branch leaving it; the nodes
+    those branches feed lose one pending inflow (queued at none). Returns the new tail."""
+    tn = _mixed_temperature(n, m, t_out, b_from, b_to, inc_ptr, inc_branch, amb, cx, cy, cs)
+    t[n] = tn
+    cp_in = prop_at(tn, cx, cy, cs)
+    for q in range(inc_ptr[n], inc_ptr[n + 1]):
+        b = inc_branch[q]
+        if kind[b] != PASSIVE and kind[b] != FORCED:
+            continue
+        mb = m[b]
+        if abs(mb) <= FLOW_EPS:
+            t_out[b] = amb
+            continue
+        if (b_from[b] if mb > 0 else b_to[b]) != n:
+            continue
+        t_out[b] = _outlet_temperature(tn, cp_in, abs(mb), t_ext[b], alpha_l[b], t_lift[b],
+                                       q_ext[b], cx, cy, cs)
+        d = b_to[b] if mb > 0 else b_from[b]
+        indeg[d] -= 1
+        if indeg[d] == 0:
+            queue[tail] = d
+            tail += 1
+    return tail
+
+
+@njit(cache=True)
 def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext, t_fixed,
                   inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue):
-    """Node and outlet temperatures (K) for given flows by one sweep along the flow."""
+    """Node and outlet temperatures (K) for given flows by one sweep along the flow.
+
+    Where the flows close a directed cycle (a circulation driven by the density differences
+    between branches at different heights), the nodes on and behind it are relaxed in turn,
+    from the last state's temperatures, until they settle (each pass around the cycle loses
+    heat and mixes with fresh inflow, so the passes contract). False if they do not.
+    """
     n_nodes = t.shape[0]
     indeg[:] = 0
     for b in range(kind.shape[0]):
         k = kind[b]
-        if k == PASSIVE or k == FORCED:
+        if k in (PASSIVE, FORCED):
             if abs(m[b]) > FLOW_EPS:
                 indeg[b_to[b] if m[b] > 0 else b_from[b]] += 1
         elif k != INACTIVE:
@@ -176,27 +214,21 @@ def _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext
     while head < tail:
         n = queue[head]
         head += 1
-        tn = _mixed_temperature(n, m, t_out, b_from, b_to, inc_ptr, inc_branch, amb, cx, cy, cs)
-        t[n] = tn
-        cp_in = prop_at(tn, cx, cy, cs)
-        for q in range(inc_ptr[n], inc_ptr[n + 1]):
-            b = inc_branch[q]
-            if kind[b] != PASSIVE and kind[b] != FORCED:
-                continue
-            mb = m[b]
-            if abs(mb) <= FLOW_EPS:
-                t_out[b] = amb
-                continue
-            if (b_from[b] if mb > 0 else b_to[b]) != n:
-                continue
-            t_out[b] = _outlet_temperature(tn, cp_in, abs(mb), t_ext[b], alpha_l[b], t_lift[b],
-                                           q_ext[b], cx, cy, cs)
-            d = b_to[b] if mb > 0 else b_from[b]
-            indeg[d] -= 1
-            if indeg[d] == 0:
-                queue[tail] = d
-                tail += 1
-    return tail == n_nodes
+        tail = _visit(n, m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext,
+                      inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue, tail)
+    if tail == n_nodes:
+        return True
+    rest = np.flatnonzero(indeg > 0)
+    for _ in range(MAX_RELAX_PASSES):
+        change = 0.0
+        for n in rest:
+            before = t[n]
+            _visit(n, m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext,
+                   inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue, 0)
+            change = max(change, abs(t[n] - before))
+        if change <= 1e-11:
+            return True
+    return False
 
 
 @njit(cache=True)
@@ -226,51 +258,95 @@ def _hydraulics(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, orde
 
 
 @njit(cache=True)
+def _consumer_flows(t, b_from, c_branch, c_q, c_tr, cx, cy, cs):
+    """Consumer flows (kg/s) for their inlet temperatures: Q / (cp (T_in - T_return))."""
+    out = np.zeros(c_branch.shape[0])
+    for j in range(c_branch.shape[0]):
+        t_in = t[b_from[c_branch[j]]]
+        if c_q[j] != 0.0 and t_in > c_tr[j]:
+            cpb = 0.5 * (prop_at(t_in, cx, cy, cs) + prop_at(c_tr[j], cx, cy, cs))
+            out[j] = c_q[j] / (cpb * (t_in - c_tr[j]))
+    return out
+
+
+@njit(cache=True)
+def _anderson(x, g, hist_g, hist_f, count):
+    """Anderson-accelerated next iterate from the map's value ``g`` at ``x`` (memory in the
+    ring buffers ``hist_g``/``hist_f``, ``count`` entries so far)."""
+    depth = hist_g.shape[0]
+    k = count % depth
+    hist_g[k] = g
+    hist_f[k] = g - x
+    used = min(count, depth - 1)
+    if used == 0:
+        return g.copy()
+    d_f = np.empty((x.shape[0], used))
+    d_g = np.empty((x.shape[0], used))
+    for i in range(used):
+        a, b = (count - i) % depth, (count - i - 1) % depth
+        d_f[:, i] = hist_f[a] - hist_f[b]
+        d_g[:, i] = hist_g[a] - hist_g[b]
+    gamma = np.linalg.lstsq(d_f, hist_f[k])[0]
+    return g - d_g @ gamma
+
+
+@njit(cache=True)
 def predict_state(m_c0, c_branch, c_q, c_tr, kind, b_from, b_to, alpha_l, t_ext, t_lift,
                   q_ext, t_fixed, m_fixed, slack, comp, order, parent, parent_edge, inc_ptr,
                   inc_branch, amb, cx, cy, cs, max_sweeps, rtol, loops, fluid, t0, t_out0):
     """Flows (kg/s), outlet temperatures (K) and node temperatures (K) of the coupled state.
 
+    The state is the fixed point of one sweep: flows from the consumer and loop flows,
+    temperatures along them, consumer flows from their inlet temperatures, loop flows settled
+    by Newton at those temperatures. The sweeps are Anderson-accelerated: loop flows driven by
+    density differences (heights) feed back strongly on the temperatures, and plain repetition
+    oscillates there.
+
     ``m_c0`` is the first guess of the consumer flows; ``loops`` the chords, their flows
     (updated in place), cycles and the pipe data of :func:`simulator.heat.loops.loop_newton_step`
-    (empty for a radial network), ``fluid`` the density and viscosity tables, ``t0``/``t_out0``
-    the last state's temperatures (the first sweep's friction). Returns
-    ``(ok, sweeps, m, t_out, t)``; ``ok`` is False when the sweeps did not settle to ``rtol``.
+    (no chords for a radial network), ``fluid`` the density and viscosity tables, ``t0``/``t_out0``
+    the last state's temperatures. Returns ``(ok, sweeps, m, t_out, t)``; ``ok`` is False when
+    the sweeps did not settle to ``rtol``.
     """
     n_nodes = comp.shape[0]
-    nb = kind.shape[0]
-    m = np.zeros(nb)
+    m = np.zeros(kind.shape[0])
     t_out = t_out0.copy()
     t = t0.copy()
-    m_c = m_c0.copy()
     inj = np.zeros(n_nodes)
     indeg = np.zeros(n_nodes, np.int64)
     queue = np.zeros(n_nodes, np.int64)
-    settled = False
+    chords, q = loops[0], loops[1]
+    nq, nc = q.shape[0], m_c0.shape[0]
+    x = np.concatenate((q, m_c0))
+    hist_g = np.zeros((ANDERSON_DEPTH, nq + nc))
+    hist_f = np.zeros((ANDERSON_DEPTH, nq + nc))
     for sweep in range(max_sweeps):
-        balanced, loops_settled = _hydraulics(m, m_c, c_branch, kind, b_from, b_to, m_fixed,
-                                              slack, comp, order, parent, parent_edge, inj,
-                                              loops, t, t_out, fluid)
-        if not balanced:
+        q[:] = x[:nq]
+        m_c = np.maximum(x[nq:], 0.0)
+        if not _branch_flows(m, m_c, c_branch, kind, b_from, b_to, m_fixed, slack, comp, order,
+                             parent, parent_edge, inj, chords, q):
             return False, sweep + 1, m, t_out, t
         if not _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext,
                              t_fixed, inc_ptr, inc_branch, amb, cx, cy, cs, indeg, queue):
             return False, sweep + 1, m, t_out, t
-        if settled and loops_settled:
+        m_c_new = _consumer_flows(t, b_from, c_branch, c_q, c_tr, cx, cy, cs)
+        balanced, loops_settled = _hydraulics(m, m_c_new, c_branch, kind, b_from, b_to,
+                                              m_fixed, slack, comp, order, parent, parent_edge,
+                                              inj, loops, t, t_out, fluid)
+        if not balanced:
+            return False, sweep + 1, m, t_out, t
+        g = np.concatenate((q, m_c_new))
+        scale_c = max(np.max(np.abs(m_c_new)) if nc else 0.0, 1e-300)
+        change_c = np.max(np.abs(g[nq:] - x[nq:])) if nc else 0.0
+        change_q = np.max(np.abs(g[:nq] - x[:nq])) if nq else 0.0
+        if loops_settled and change_c <= rtol * scale_c and change_q <= rtol * max(scale_c, 1.0):
+            # flows of the settled loop and consumer flows, temperatures along them
+            if not _temperatures(m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift,
+                                 q_ext, t_fixed, inc_ptr, inc_branch, amb, cx, cy, cs, indeg,
+                                 queue):
+                return False, sweep + 1, m, t_out, t
             return True, sweep + 1, m, t_out, t
-        change = 0.0
-        scale = 1e-300
-        for j in range(c_branch.shape[0]):
-            t_in = t[b_from[c_branch[j]]]
-            new = 0.0
-            if c_q[j] != 0.0 and t_in > c_tr[j]:
-                cpb = 0.5 * (prop_at(t_in, cx, cy, cs) + prop_at(c_tr[j], cx, cy, cs))
-                new = c_q[j] / (cpb * (t_in - c_tr[j]))
-            change = max(change, abs(new - m_c[j]))
-            scale = max(scale, abs(new))
-            m_c[j] = new
-        # one more sweep after the flows settled, so that flows and temperatures match
-        settled = change <= rtol * scale
+        x = _anderson(x, g, hist_g, hist_f, sweep)
     return False, max_sweeps, m, t_out, t
 
 

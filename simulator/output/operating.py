@@ -59,6 +59,6 @@ def operating_notes(ds: xr.Dataset) -> list[str]:
         h = int(np.nanargmin(margin))
         when = pd.Timestamp(ds["time"].to_numpy()[h]).strftime("%Y-%m-%d %H:%M")
         element = str(ds[f"op_{kind}_element"].to_numpy()[h])
-        lines.append(f"  {what}: {int(bad.sum())} h outside the limit, worst {margin[h]:+.2f} {unit} "
-                     f"at {element} ({when})")
+        lines.append(f"  {what}: {int(bad.sum())} h outside the limit, worst "
+                     f"{margin[h]:+.2f} {unit} at {element} ({when})")
     return lines
