@@ -23,6 +23,7 @@ from simulator.output.summary import (
     format_worth,
     summarize,
 )
+from simulator.threads import pin_threads
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -207,6 +208,7 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the command; the exit code."""
+    pin_threads()  # one BLAS/OpenMP thread per process unless the user set the variables
     args = _parser().parse_args(argv)
     install_signal_handlers()
     try:

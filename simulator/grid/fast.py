@@ -91,7 +91,27 @@ class FastGrid:
         self._f = branch[:, F_BUS].real.astype(np.int64)
         self._t = branch[:, T_BUS].real.astype(np.int64)
         self._base_kv = bus[:, BASE_KV].real
-        n_int = len(bus)
+        self._loads(net, len(bus), attached, background, bg_p_mw, bg_q_mvar)
+        # generation part of the injections: Sbus = S_gen - (PD + j QD) / baseMVA
+        s_bus = makeSbus(self._base_mva, bus, internal["gen"])
+        self._s_gen = s_bus + (bus[:, PD].real + 1j * bus[:, QD].real) / self._base_mva
+        self._single_slack = len(internal["gen"]) == 1 and not (
+            np.any(bus[:, GS] != 0) or np.any(bus[:, BS] != 0))
+        self._branches(net, internal)
+        self._tol = float(net._options["tolerance_mva"])
+        self._max_it = int(net._options["max_iteration"]) if str(
+            net._options["max_iteration"]).isdigit() else 10
+        self._v = np.asarray(internal["V"], dtype=complex).copy()
+        n = len(self._v)
+        self._diag = np.diag_indices(n)
+        rows = np.concatenate([self._pvpq, n + self._pq])
+        self._j_index = np.ix_(rows, rows)  # [Va(pvpq), Vm(pq)] rows and columns
+
+    def _loads(self, net: pandapower.pandapowerNet, n_int: int, attached: np.ndarray,
+               background: np.ndarray, bg_p_mw: np.ndarray, bg_q_mvar: np.ndarray) -> None:
+        """Bus rows of buses and loads; the bus demand without the loads that change."""
+        internal = net._ppc["internal"]
+        bus = internal["bus"]
         # pandapower puts the buses it solves first (ppc order = internal order), isolated and
         # out-of-service ones after them, with NaN results
         lookup = net._pd2ppc_lookups["bus"]
@@ -119,11 +139,9 @@ class FastGrid:
                   -load.loc[background, "p_mw"].to_numpy(float) * bg_factor)
         np.add.at(self._qd0, self._bg_bus,
                   -load.loc[background, "q_mvar"].to_numpy(float) * bg_factor)
-        # generation part of the injections: Sbus = S_gen - (PD + j QD) / baseMVA
-        s_bus = makeSbus(self._base_mva, bus, internal["gen"])
-        self._s_gen = s_bus + (bus[:, PD].real + 1j * bus[:, QD].real) / self._base_mva
-        self._single_slack = len(internal["gen"]) == 1 and not (
-            np.any(bus[:, GS] != 0) or np.any(bus[:, BS] != 0))
+
+    def _branches(self, net: pandapower.pandapowerNet, internal: dict) -> None:
+        """Where lines and trafos sit among the solved branches, and their ratings."""
         line = net.line
         # ppc branch rows of each line / trafo, and where they sit among the solved branches
         # (out-of-service ones are not solved: -1)
@@ -138,14 +156,6 @@ class FastGrid:
         self._trafo_sn = trafo["sn_mva"].to_numpy(dtype=float)
         self._trafo_div = (trafo["parallel"] * trafo["df"]).to_numpy(dtype=float)
         self._trafo_current = net._options["trafo_loading"] == "current"
-        self._tol = float(net._options["tolerance_mva"])
-        self._max_it = int(net._options["max_iteration"]) if str(
-            net._options["max_iteration"]).isdigit() else 10
-        self._v = np.asarray(internal["V"], dtype=complex).copy()
-        n = len(self._v)
-        self._diag = np.diag_indices(n)
-        rows = np.concatenate([self._pvpq, n + self._pq])
-        self._j_index = np.ix_(rows, rows)  # [Va(pvpq), Vm(pq)] rows and columns
 
     @classmethod
     def create(cls, net: pandapower.pandapowerNet, attached: np.ndarray, background: np.ndarray,
