@@ -48,6 +48,7 @@ from simulator.heat.pit import (
     PitLayout,
     apply_to_tables,
     compare_pits,
+    pipe_losses_w,
     plant_temperatures,
     read_result_tables,
 )
@@ -278,6 +279,7 @@ class FastHeat:
             "junction_t_k": t[lay.junction].copy(), "junction_p_bar": p[lay.junction].copy(),
             "pipe_mdot_kg_per_s": pi["mdot"], "pipe_t_from_k": pi["t_from"],
             "pipe_t_to_k": pi["t_to"], "pipe_t_outlet_k": pi["t_out"],
+            "pipe_loss_w": pipe_losses_w(net, hyd & heat),
             "plant_q_w": q_plant, "plant_mdot_kg_per_s": pl["mdot"], "plant_t_to_k": pl["t_to"],
             "plant_t_from_k": pl["t_from"], "plant_p_from_bar": pl["p_from"],
             "plant_p_to_bar": pl["p_to"],

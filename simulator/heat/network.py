@@ -365,7 +365,6 @@ class HeatNetwork:
         mdot = raw["pipe_mdot_kg_per_s"]
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])
         t_out = raw["pipe_t_outlet_k"]
-        loss = np.abs(mdot) * self._cp(0.5 * (t_in + t_out)) * (t_in - t_out)
         plift = raw["plant_p_to_bar"] - raw["plant_p_from_bar"]
         t_in_plant = raw["plant_t_from_k"]
         if len(t_in_plant) > 1:
@@ -389,7 +388,7 @@ class HeatNetwork:
             pipe_mdot_kg_per_s=mdot,
             pipe_v_m_per_s=mdot / (self.density_kg_per_m3(0.5 * (t_in + t_out))
                                    * self._pipe_area_m2),
-            pipe_loss_w=np.nan_to_num(loss),
+            pipe_loss_w=raw["pipe_loss_w"],  # per pipe section, summed (heat.pit)
             # fixed plants out of service have NaN results: they fed nothing
             plant_q_w=np.nan_to_num(raw["plant_q_w"], nan=0.0),
             plant_mdot_kg_per_s=np.nan_to_num(raw["plant_mdot_kg_per_s"], nan=0.0),

@@ -266,6 +266,35 @@ def compare_pits(net: pandapipes.pandapipesNet, fresh: pandapipes.pandapipesNet,
     return ""
 
 
+def pipe_losses_w(net: pandapipes.pandapipesNet, active: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """Heat lost to the ground by each pipe (W, table order): ``|m| cp (T_in - T_out)`` per
+    section from the pit, summed over the pipe's sections (``res_pipe`` gives only the last
+    section's outlet, which is not the pipe's outlet when the flow runs to -> from).
+    ``active``: branches counted (default: pandapipes' heat-transfer connectivity)."""
+    out = np.zeros(len(net.pipe))
+    b_ft = get_lookup(net, "branch", "from_to")
+    if "pipe" not in b_ft or not len(net.pipe):
+        return out
+    rows = np.arange(*b_ft["pipe"])
+    node, branch = net["_pit"]["node"], net["_pit"]["branch"]
+    if active is None:
+        active = (net["_lookups"]["branch_active_heat_transfer"]
+                  & net["_lookups"]["branch_active_hydraulics"])
+    mdot = branch[rows, IdxBranch.MDOTINIT]
+    t_from = node[branch[rows, IdxBranch.FROM_NODE].astype(np.int64), IdxNode.TINIT]
+    t_to = node[branch[rows, IdxBranch.TO_NODE].astype(np.int64), IdxNode.TINIT]
+    t_in = np.where(mdot >= 0, t_from, t_to)
+    t_out = branch[rows, IdxBranch.TOUTINIT]
+    cp = np.asarray(net.fluid.get_heat_capacity(0.5 * (t_in + t_out)))
+    loss = np.where(active[rows], np.abs(mdot) * cp * (t_in - t_out), 0.0)
+    position = np.searchsorted(np.sort(net.pipe.index.to_numpy()),
+                               branch[rows, IdxBranch.ELEMENT_IDX].astype(np.int64))
+    order = np.argsort(net.pipe.index.to_numpy())
+    np.add.at(out, order[position], np.nan_to_num(loss))
+    return out
+
+
 def read_result_tables(net: pandapipes.pandapipesNet) -> dict[str, np.ndarray]:
     """The raw result arrays from pandapipes' result tables (the plain path's reader)."""
     res_c, res_pipe = net.res_heat_consumer, net.res_pipe
@@ -286,7 +315,7 @@ def read_result_tables(net: pandapipes.pandapipesNet) -> dict[str, np.ndarray]:
         "junction_p_bar": col(net.res_junction, "p_bar"),
         "pipe_mdot_kg_per_s": col(res_pipe, "mdot_from_kg_per_s"),
         "pipe_t_from_k": col(res_pipe, "t_from_k"), "pipe_t_to_k": col(res_pipe, "t_to_k"),
-        "pipe_t_outlet_k": col(res_pipe, "t_outlet_k"),
+        "pipe_t_outlet_k": col(res_pipe, "t_outlet_k"), "pipe_loss_w": pipe_losses_w(net),
         "plant_q_w": plant("qext_w"), "plant_mdot_kg_per_s": plant("mdot_from_kg_per_s"),
         "plant_t_to_k": plant("t_to_k"), "plant_t_from_k": plant("t_from_k"),
         "plant_p_from_bar": plant("p_from_bar"), "plant_p_to_bar": plant("p_to_bar"),
