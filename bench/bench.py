@@ -144,7 +144,10 @@ def _write_heat_hour(heat: Any, rec: Any, h: int, t_return_k: float, t_ground_k:
     delivered heat, each plant's supply temperature, the slack's lift and flow pressure, the
     fixed plants' flows."""
     plant_t = rec.array("plant_t_supply_k")[h]
-    mdot = rec.array("plant_mdot_kg_per_s")[h]
+    t_in = rec.array("plant_t_return_k")[h]
+    cp = 0.5 * (heat.fluid.get_heat_capacity(plant_t) + heat.fluid.get_heat_capacity(t_in))
+    with np.errstate(invalid="ignore", divide="ignore"):  # the plant's solved flow
+        mdot = np.nan_to_num(rec.array("plant_heat_mw")[h] * 1e6 / (cp * (plant_t - t_in)))
     heat.heat_consumer["qext_w"] = rec.array("consumer_heat_mw")[h] * 1e6
     heat.heat_consumer["treturn_k"] = t_return_k
     heat.circ_pump_pressure["t_flow_k"] = plant_t[0]

@@ -49,6 +49,7 @@ from simulator.heat.pit import (
     apply_to_tables,
     compare_pits,
     pipe_losses_w,
+    pipe_positions,
     plant_temperatures,
     read_result_tables,
 )
@@ -73,6 +74,7 @@ class FastHeat:
         self.last_junction_t_k = np.zeros(0)
         self.last_junction_p_bar = np.zeros(0)
         self._connectivity: dict = {}
+        self._pipe_positions = pipe_positions(net) if len(layout.pipe) else np.zeros(0, int)
         node = net["_pit"]["node"]
         self._hydraulic_data = tuple(np.ascontiguousarray(a, dtype=float) for a in (
             branch[:, IdxBranch.LENGTH], branch[:, IdxBranch.D], branch[:, IdxBranch.K],
@@ -171,7 +173,7 @@ class FastHeat:
             self._alpha_l, branch[:, IdxBranch.TEXT].copy(), branch[:, IdxBranch.TL].copy(),
             branch[:, IdxBranch.QEXT].copy(), branch[:, IdxBranch.TOUTINIT].copy(),
             m_set, lay.slack, lay.comp, lay.order, lay.parent,
-            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-11,
+            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-10,
             self._loops(q), self._fluid, node[:, IdxNode.TINIT].copy(),
             branch[:, IdxBranch.TOUTINIT].copy())
         if not ok:
@@ -279,7 +281,7 @@ class FastHeat:
             "junction_t_k": t[lay.junction].copy(), "junction_p_bar": p[lay.junction].copy(),
             "pipe_mdot_kg_per_s": pi["mdot"], "pipe_t_from_k": pi["t_from"],
             "pipe_t_to_k": pi["t_to"], "pipe_t_outlet_k": pi["t_out"],
-            "pipe_loss_w": pipe_losses_w(net, hyd & heat),
+            "pipe_loss_w": pipe_losses_w(net, hyd & heat, self._pipe_positions),
             "plant_q_w": q_plant, "plant_mdot_kg_per_s": pl["mdot"], "plant_t_to_k": pl["t_to"],
             "plant_t_from_k": pl["t_from"], "plant_p_from_bar": pl["p_from"],
             "plant_p_to_bar": pl["p_to"],

@@ -266,8 +266,17 @@ def compare_pits(net: pandapipes.pandapipesNet, fresh: pandapipes.pandapipesNet,
     return ""
 
 
-def pipe_losses_w(net: pandapipes.pandapipesNet, active: np.ndarray | None = None
-                  ) -> np.ndarray:
+def pipe_positions(net: pandapipes.pandapipesNet) -> np.ndarray:
+    """Table position (0..n-1) of the pipe each pit row of the pipe table belongs to."""
+    rows = np.arange(*get_lookup(net, "branch", "from_to")["pipe"])
+    index = net.pipe.index.to_numpy()
+    order = np.argsort(index)
+    element = net["_pit"]["branch"][rows, IdxBranch.ELEMENT_IDX].astype(np.int64)
+    return order[np.searchsorted(index[order], element)]
+
+
+def pipe_losses_w(net: pandapipes.pandapipesNet, active: np.ndarray | None = None,
+                  positions: np.ndarray | None = None) -> np.ndarray:
     """Heat lost to the ground by each pipe (W, table order): ``|m| cp (T_in - T_out)`` per
     section from the pit, summed over the pipe's sections (``res_pipe`` gives only the last
     section's outlet, which is not the pipe's outlet when the flow runs to -> from).
@@ -288,10 +297,11 @@ def pipe_losses_w(net: pandapipes.pandapipesNet, active: np.ndarray | None = Non
     t_out = branch[rows, IdxBranch.TOUTINIT]
     cp = np.asarray(net.fluid.get_heat_capacity(0.5 * (t_in + t_out)))
     loss = np.where(active[rows], np.abs(mdot) * cp * (t_in - t_out), 0.0)
-    position = np.searchsorted(np.sort(net.pipe.index.to_numpy()),
-                               branch[rows, IdxBranch.ELEMENT_IDX].astype(np.int64))
-    order = np.argsort(net.pipe.index.to_numpy())
-    np.add.at(out, order[position], np.nan_to_num(loss))
+    if positions is None:
+        positions = pipe_positions(net)
+    if len(positions) == len(out) and np.array_equal(positions, np.arange(len(out))):
+        return np.nan_to_num(loss)  # one section per pipe, in table order
+    np.add.at(out, positions, np.nan_to_num(loss))
     return out
 
 

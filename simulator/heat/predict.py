@@ -144,9 +144,9 @@ def _mixed_temperature(n, m, t_out, b_from, b_to, inc_ptr, inc_branch, amb, cx, 
 
 
 @njit(cache=True)
-def _outlet_temperature(tn, cp_in, ma, t_ext, alpha_l, t_lift, q_ext, cx, cy, cs):
-    """Outlet temperature (K) of a passive branch entered at ``tn`` with mass flow ``ma``."""
-    to = tn
+def _outlet_temperature(tn, cp_in, ma, t_ext, alpha_l, t_lift, q_ext, cx, cy, cs, to):
+    """Outlet temperature (K) of a passive branch entered at ``tn`` with mass flow ``ma``;
+    ``to`` is where the iteration on the mean heat capacity starts (the last sweep's)."""
     for _ in range(8):
         cpb = 0.5 * (cp_in + prop_at(to, cx, cy, cs))
         new = (t_ext + (tn - t_ext) * np.exp(-alpha_l / (cpb * ma))
@@ -158,7 +158,7 @@ def _outlet_temperature(tn, cp_in, ma, t_ext, alpha_l, t_lift, q_ext, cx, cy, cs
     return to
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _visit(n, m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext, inc_ptr,
            inc_branch, amb, cx, cy, cs, indeg, queue, tail):
     """Mix node ``n`` and set the outlet temperature of every branch leaving it; the nodes
@@ -177,7 +177,7 @@ def _visit(n, m, t_out, t, kind, b_from, b_to, alpha_l, t_ext, t_lift, q_ext, in
         if (b_from[b] if mb > 0 else b_to[b]) != n:
             continue
         t_out[b] = _outlet_temperature(tn, cp_in, abs(mb), t_ext[b], alpha_l[b], t_lift[b],
-                                       q_ext[b], cx, cy, cs)
+                                       q_ext[b], cx, cy, cs, t_out[b])
         d = b_to[b] if mb > 0 else b_from[b]
         indeg[d] -= 1
         if indeg[d] == 0:
@@ -346,7 +346,8 @@ def predict_state(m_c0, c_branch, c_q, c_tr, kind, b_from, b_to, alpha_l, t_ext,
                                  queue):
                 return False, sweep + 1, m, t_out, t
             return True, sweep + 1, m, t_out, t
-        x = _anderson(x, g, hist_g, hist_f, sweep)
+        # radial networks converge fast by plain repetition; loops get the acceleration
+        x = _anderson(x, g, hist_g, hist_f, sweep) if nq else g
     return False, max_sweeps, m, t_out, t
 
 
