@@ -34,10 +34,10 @@ def meshed_net(sections: int = 1) -> pandapipes.pandapipesNet:
 
 
 def hour(net: pandapipes.pandapipesNet, load: float, fixed_w: float, t_supply_k: object,
-         t_ground_k: float = T_GROUND_K) -> HeatInputs:
+         t_ground_k: float = T_GROUND_K, **slack: float) -> HeatInputs:
     return HeatInputs(consumer_q_w=net.heat_consumer["qext_w"].to_numpy() * load,
                       t_supply_k=t_supply_k, t_return_k=T_RETURN_K, t_ground_k=t_ground_k,
-                      fixed_plant_q_w=np.array([fixed_w]))
+                      fixed_plant_q_w=np.array([fixed_w]), **slack)
 
 
 def assert_same(a, b) -> None:
@@ -68,7 +68,9 @@ def test_a_loop_whose_flow_reverses_between_two_hours_stays_on_the_fast_path():
     """Hour 1: the far plant is off, the main plant feeds everything through both loops.
     Hour 2: the far plant feeds 2.5 MW and pushes water back through the cross main."""
     hours = [hour(meshed_net(), 0.6, 0.0, 363.15), hour(meshed_net(), 0.6, 0.0, 360.0),
-             hour(meshed_net(), 0.8, 2.5e6, 363.15), hour(meshed_net(), 0.7, 2.5e6, 358.0)]
+             hour(meshed_net(), 0.8, 2.5e6, 363.15),
+             # the operator raises the pressure-holding plant's lift and held pressure
+             hour(meshed_net(), 0.7, 2.5e6, 358.0, slack_plift_bar=4.2, slack_hold_p_bar=3.4)]
     fast, plain = HeatNetwork(meshed_net(), fast=True), HeatNetwork(meshed_net(), fast=False)
     paths, states = [], []
     for h in hours:
@@ -79,6 +81,7 @@ def test_a_loop_whose_flow_reverses_between_two_hours_stays_on_the_fast_path():
     cross = fast.pipe_names.index("cross_s")
     flows = [s.pipe_mdot_kg_per_s[cross] for s in states]
     assert flows[1] * flows[3] < 0, flows  # the cross main's flow reversed
+    assert states[3].plant_plift_bar[0] == pytest.approx(4.2)
     assert paths[1:] == ["fast"] * 3, paths
     assert [s.iterations for s in states[1:]] == [1.0, 1.0, 1.0]
     assert fast.fast_status == ""
