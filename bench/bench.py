@@ -240,6 +240,15 @@ def meshed(hours: int, every: int) -> dict[str, Any]:
     scenario = load_config(RINGTOWN)
     fast = timed_simulation(scenario, True, hours)
     plain = plain_loop(scenario, fast, every)
+    rec = fast["recorder"]
+    ok = rec.array("converged") > 0.5
+    supplied = rec.array("heat_supplied_mw")[ok]
+    error = (supplied - rec.array("consumer_heat_mw")[ok].sum(axis=1)
+             - rec.array("heat_loss_mw")[ok]) / supplied
+    fast["max_balance_error"] = float(np.max(np.abs(error))) if ok.any() else float("nan")
+    t = rec.array("plant_t_supply_k")[ok]
+    fast["plant_t_supply_c_range"] = [[float(t[:, k].min()) - 273.15, float(t[:, k].max()) - 273.15]
+                                      for k in range(t.shape[1])]
     fast.pop("recorder"), fast.pop("district"), fast.pop("heat_writes")
     return {"fast": fast, "plain": plain, "ratio": plain["s_per_hour"] / fast["s_per_hour"],
             "cpu_ratio": plain["cpu_s_per_hour"] / (fast["cpu_s"] / fast["hours"])}
@@ -342,7 +351,10 @@ def meshed_markdown(mesh: dict[str, Any] | None) -> list[str]:
         f"hour: {mesh['ratio']:.1f}x** (CPU time: {mesh['cpu_ratio']:.1f}x)",
         f"- meshed district, fast paths in use: heat {100 * f['heat_fast_share']:.1f} % of "
         f"hours, grid {100 * f['grid_fast_share']:.1f} % ({f['solver_paths']}); pandapipes "
-        f"sweeps per hour {f['heat_sweeps_per_hour']:.2f}; {f['failed_hours']} failed hours",
+        f"sweeps per hour {f['heat_sweeps_per_hour']:.2f}; {f['failed_hours']} failed hours; "
+        f"largest heat-balance error {100 * f['max_balance_error']:.3f} %; plant supply "
+        "temperatures (°C): " + ", ".join(f"{a:.1f}-{b:.1f}" for a, b in
+                                         f["plant_t_supply_c_range"]),
         f"- meshed district, largest |plain - fast| (pipe flow relative to the largest): {tol}; "
         f"within 0.01 K, 0.01 bar, 1e-6 pu, 1e-4: {'yes' if p['within_tolerances'] else 'NO'}"
         f" ({p['hours'] - len(p['hours_outside_tolerances'])} of {p['hours']} sampled hours "

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandapipes
 import pytest
-import xarray as xr
 
 from simulator.heat import HeatInputs, HeatNetwork
 from simulator.heat.pit import PitLayout
@@ -140,7 +139,9 @@ def test_ringtown_two_plants_at_different_supply_temperatures(tmp_path):
 
 
 def _check_ringtown(path: Path, hours: int) -> None:
-    with xr.open_dataset(path) as ds:
+    from simulator import open_results
+
+    with open_results(path) as ds:
         assert int(ds.converged.sum()) == hours
         supplied = ds.heat_supplied_mw.values
         balance = (supplied - ds.consumer_heat_mw.sum("consumer").values
@@ -165,7 +166,7 @@ def test_ringtown_year(tmp_path):
     import simulator
 
     path = simulator.run(RINGTOWN, output=tmp_path / "ringtown.nc")
-    with xr.open_dataset(path) as ds:
+    with simulator.open_results(path) as ds:
         hours = int(ds.sizes["time"])
         assert ds.attrs["solver_heat_fast_hours"] >= 0.99 * hours
     _check_ringtown(path, hours)

@@ -315,5 +315,5 @@ def test_operating_notes_name_the_worst_element_and_its_hour(tmp_path: Path) -> 
     from simulator.output.operating import operating_notes
 
     notes = operating_notes(summary_cube(tmp_path))
-    assert notes == ["  substation differential pressure: 1 h outside the limit, worst -0.30 bar at c2 "
-                     "(2030-01-01 01:00)"]
+    assert notes == ["  substation differential pressure: 1 h outside the limit, worst -0.30 bar "
+                     "at c2 (2030-01-01 01:00)"]

@@ -11,10 +11,8 @@ temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check, n
 identity); ``text_k`` written every hour (NaN is overwritten in place by pandapipes).
 
 Speed (``fast=True``): after the first converged hour each hour runs on
-:class:`simulator.heat.fast.FastHeat` (radial or meshed): input cells written, a predictor of
-the same equations warm-starts the state, pandapipes' own Newton loop confirms it; any failure
-falls back to the plain ``pandapipes.pipeflow`` retries below. :attr:`HeatNetwork.last_path`
-says which path the last solve took and why; ``fast=False`` uses the plain path only.
+:class:`simulator.heat.fast.FastHeat` (radial or meshed), any failure on the plain retries below;
+:attr:`HeatNetwork.last_path` says which path the last solve took and why.
 """
 
 from __future__ import annotations
@@ -214,10 +212,8 @@ class HeatNetwork:
                 self.last_path = "fast"
                 return state
             self._leave_fast()
-            why = self.fast_status or self._fast_miss
-        else:
-            why = self.fast_status or "setting the fast path up on a converged solve"
-        self.last_path = f"plain: {why}"
+        why = self.fast_status or self._fast_miss or "setting the fast path up on a solved hour"
+        self.last_path, self._fast_miss = f"plain: {why}", ""
         apply_to_tables(self._net, write)
         for warm in (True, False):
             if not warm:
