@@ -74,6 +74,7 @@ lint: install
 networks: install
 	$(PY) networks/schutterwald/build.py
 	$(PY) networks/espoo/build.py
+	$(PY) networks/ringtown/build.py
 
 sweep: install
 	$(PY) -m simulator sweep $(SWEEP) $(if $(PLAN),--plan $(if $(CORES),--cores $(CORES)),\

@@ -6,6 +6,7 @@ import getpass
 import importlib.metadata as md
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +47,8 @@ def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
-    build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w)
+    build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
+                 plant_names=district.heat.plant_names)
     return scenario
 
 
@@ -108,7 +110,7 @@ def simulate_scenario(
     ``progress(done, total)`` is called after each simulated hour.
     """
     inputs = build_inputs(scenario, district.heat.consumer_names,
-                          district.heat.consumer_design_w, hours)
+                          district.heat.consumer_design_w, hours, district.heat.plant_names)
     step = CoupledStep(scenario, district, inputs)
     recorder = Recorder(inputs.time, {
         "unit": step.unit_names,
@@ -121,19 +123,38 @@ def simulate_scenario(
         "trafo": district.grid.trafo_names,
     })
     total = len(inputs.time)
+    paths: dict[str, Counter[str]] = {"heat": Counter(), "grid": Counter()}
 
     def record(h: int, values: Mapping[str, float | np.ndarray]) -> None:
         recorder.record(h, values)
+        # the path of the solve whose state the hour recorded
+        paths["heat"][district.heat.last_path or "plain: not solved"] += 1
+        paths["grid"][district.grid.last_path or "plain: not solved"] += 1
         if progress is not None:
             progress(h + 1, total)
 
     simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
              scenario.period.start)
-    attrs = _attrs(scenario, inputs.filled_values)
-    attrs["solver_fast_path"] = (
-        f"heat: {district.heat.fast_status or 'in use'}; "
-        f"grid: {district.grid.fast_status or 'in use'}")
+    attrs = {**_attrs(scenario, inputs.filled_values), **solver_paths(paths)}
     return recorder, attrs
+
+
+def solver_paths(paths: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
+    """Cube attributes: per adapter, the hours solved on the fast path and why the plain path
+    ran in the others (``solver_fast_path`` as text, ``solver_<adapter>_fast_hours``)."""
+    parts, attrs = [], {}
+    for adapter, counts in paths.items():
+        fast = int(counts.get("fast", 0))
+        plain = sorted(((n, k.removeprefix("plain: ")) for k, n in counts.items()
+                        if k != "fast"), reverse=True)
+        text = f"{adapter}: fast {fast} h"
+        if plain:
+            text += ", plain " + ", ".join(f"{n} h ({why})" for n, why in plain)
+        parts.append(text)
+        attrs[f"solver_{adapter}_fast_hours"] = fast
+        attrs[f"solver_{adapter}_plain_hours"] = int(sum(n for n, _ in plain))
+    attrs["solver_fast_path"] = "; ".join(parts)
+    return attrs
 
 
 def run(

@@ -151,6 +151,9 @@ def _print_notes(ds: object) -> None:
     if notes:
         print("operating limits not kept (after the operator's response):")
         print("\n".join(notes))
+    paths = getattr(ds, "attrs", {}).get("solver_fast_path")
+    if paths:
+        print(f"solver paths: {paths}")
 
 
 def _cmd_worth(args: argparse.Namespace) -> int:

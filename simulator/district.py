@@ -98,6 +98,10 @@ def check_wiring(scenario: Scenario, district: District, config_path: Path) -> N
         if pump.bus not in buses:
             problems.append(f"{config_path}: pumps[{i}].bus: "
                             + _unknown("bus", pump.bus, buses, grid_file))
+    for name in scenario.supply_temperature.plants:
+        if name not in plants:
+            problems.append(f"{config_path}: supply_temperature.plants.{name}: "
+                            + _unknown("plant", name, plants, heat_file))
     known = {"line": (district.grid.line_names, grid_file),
              "trafo": (district.grid.trafo_names, grid_file),
              "pipe": (district.heat.pipe_names, heat_file)}

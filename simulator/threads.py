@@ -31,4 +31,21 @@ def pin_threads(environ: MutableMapping[str, str] | None = None) -> dict[str, st
         return chosen
     pinned = dict.fromkeys(THREAD_VARIABLES, "1")
     env.update(pinned)
+    if environ is None:
+        _limit_loaded_pools()
     return pinned
+
+
+def _limit_loaded_pools() -> None:
+    """One thread for the BLAS/OpenMP pools of libraries this process already loaded (the
+    variables reach only libraries loaded later), through ``threadpoolctl`` when installed and
+    only when numpy is already loaded: importing threadpoolctl costs nothing then."""
+    import sys
+
+    if "numpy" not in sys.modules:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=1)

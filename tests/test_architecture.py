@@ -28,6 +28,7 @@ ROOMS = {
     "linopy": ("dispatch/optimal",),
     "highspy": ("dispatch/optimal",),
     "holidays": ("inputs/demand_setup.py", "config/schema.py"),
+    "threadpoolctl": ("threads.py",),
 }
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

@@ -50,18 +50,33 @@ class Weather(_Model):
     offset_k: float = 0.0
 
 
+class PlantSupplyTemperature(_Model):
+    """A plant's own supply-temperature curve (°C): piecewise linear in outdoor temperature."""
+
+    curve_c: list[tuple[float, float]] = Field(min_length=1)
+
+
 class SupplyTemperature(_Model):
-    """Weather-compensated supply temperature: piecewise linear in outdoor temperature (°C)."""
+    """Weather-compensated supply temperature: piecewise linear in outdoor temperature (°C).
+
+    ``curve_c`` holds at every plant without a curve of its own in ``plants`` (plant name ->
+    ``{curve_c: ...}``); the network mixes the plants' water at the junctions.
+    """
 
     curve_c: list[tuple[float, float]] = Field(
         default_factory=lambda: [(-12.0, 90.0), (10.0, 70.0)], min_length=1
     )
     return_c: float = 45.0
+    plants: dict[str, PlantSupplyTemperature] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _supply_above_return(self) -> SupplyTemperature:
-        if min(t for _, t in self.curve_c) <= self.return_c + 5.0:
-            raise ValueError("every supply temperature on curve_c must exceed return_c by > 5 K")
+        curves = [("curve_c", self.curve_c)] + [
+            (f"plants.{name}.curve_c", p.curve_c) for name, p in self.plants.items()]
+        low = [key for key, curve in curves if min(t for _, t in curve) <= self.return_c + 5.0]
+        if low:
+            raise ValueError(f"every supply temperature on {', '.join(low)} must exceed "
+                             "return_c by > 5 K")
         return self
 
 

@@ -132,9 +132,12 @@ class HeatSolve:
         """One network solve at the operator's set points, backing the fixed-flow plants off
         while it fails."""
         inp = self._inputs
+        # each plant at its own set point, raised by the operator's supply boost
+        t_supply_k = inp.supply_k(h, np.arange(self._n_plants)) + (
+            sp.t_supply_k - float(inp.t_supply_k[h]))
         for back_off in FIXED_PLANT_BACK_OFF:
             state = self._heat.step(HeatInputs(
-                consumer_q_w=consumer_mw * 1e6, t_supply_k=sp.t_supply_k,
+                consumer_q_w=consumer_mw * 1e6, t_supply_k=t_supply_k,
                 t_return_k=inp.t_return_k, t_ground_k=float(inp.t_ground_k[h]),
                 fixed_plant_q_w=fixed_plant_mw * back_off * 1e6, slack_plift_bar=sp.plift_bar,
                 slack_hold_p_bar=sp.hold_p_bar,

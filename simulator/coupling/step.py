@@ -187,7 +187,7 @@ class CoupledStep:
         t_in = np.where(np.isfinite(self._heat_solve.plant_t_in_k),
                         self._heat_solve.plant_t_in_k, inp.t_return_k)
         capacity, ratio = self._temperatures_capacity(
-            h, np.full(len(self._tables.plant), float(inp.t_supply_k[h])),
+            h, inp.supply_k(h, self._tables.plant),
             t_in[self._tables.plant])
         store_share = share[layout.stores]
         limits = np.array([limits_mw(s, float(e)) for s, e in

@@ -34,7 +34,7 @@ class MeritOrderPolicy(RankedPolicy):
         self._marginal = np.zeros(len(setup.tables.units))
         self._value = self._storage_values() if len(setup.store_plant) else None
 
-    def _marginals(self, h: int, t_sink_k: float, boost: Boost
+    def _marginals(self, h: int, t_sink_k: np.ndarray, boost: Boost
                    ) -> tuple[np.ndarray, np.ndarray]:
         """(marginal value, available capacity in MW) of each producer in hour ``h``."""
         inp = self.inputs
@@ -50,17 +50,18 @@ class MeritOrderPolicy(RankedPolicy):
         inp, tables = self.inputs, self.tables
         series = np.empty(len(inp.time))
         for h in range(len(inp.time)):
-            boost = Boost(boost_ratio(inp.t_supply_k[h], inp.t_return_k,
-                                      tables.t_outlet_max_k), tables.booster)
-            marginal, capacity = self._marginals(h, float(inp.t_supply_k[h]), boost)
+            t_sink_k = inp.supply_k(h, tables.plant)
+            boost = Boost(boost_ratio(t_sink_k, inp.t_return_k, tables.t_outlet_max_k),
+                          tables.booster)
+            marginal, capacity = self._marginals(h, t_sink_k, boost)
             order = merit_order(marginal, self.settings.order_by, tables.must_run)
             heat = allocate(float(inp.demand_mw[h].sum()), capacity, order, boost=boost)
             series[h] = marginal_value(heat, marginal)
         return storage_value(series, self.settings.storage_window_h)
 
     def rank(self, hour: HourContext) -> np.ndarray:
-        self._marginal, _ = self._marginals(hour.hour, float(self.inputs.t_supply_k[hour.hour]),
-                                            self.boost(hour))
+        self._marginal, _ = self._marginals(
+            hour.hour, self.inputs.supply_k(hour.hour, self.tables.plant), self.boost(hour))
         return merit_order(self._marginal, self.settings.order_by, self.tables.must_run)
 
     def store_heat(self, hour: HourContext) -> np.ndarray:

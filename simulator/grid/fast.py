@@ -25,11 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandapower
+import pandas as pd
 from pandapower.pypower.idx_brch import F_BUS, T_BUS
 from pandapower.pypower.idx_bus import BASE_KV, BS, GS, PD, QD
 from pandapower.pypower.makeSbus import makeSbus
 
 SQRT3 = np.sqrt(3.0)
+#: background load factors of the set-up probe (with attached loads shifted by as much, MW),
+#: tried in turn until ``runpp`` solves one
+PROBE_FACTORS = (1.1, 1.02, 0.9)
 
 
 @dataclass(frozen=True)
@@ -52,28 +56,20 @@ def unsupported(net: pandapower.pandapowerNet) -> str:
     if opts.get("algorithm") != "nr" or opts.get("enforce_q_lims") or opts.get(
             "distributed_slack") or opts.get("tdpf") or opts.get("consider_line_temperature"):
         return "power-flow options other than plain Newton-Raphson"
-    for table in ("gen", "svc", "tcsc", "ssc", "vsc", "bus_dc", "line_dc", "impedance",
-                  "trafo3w", "xward", "ward", "dcline", "storage", "motor", "shunt",
-                  "asymmetric_load", "asymmetric_sgen"):
-        if table in net and len(net[table]):
+    for table in ("svc", "tcsc", "ssc", "vsc", "bus_dc", "line_dc", "impedance", "trafo3w",
+                  "xward", "ward", "dcline", "storage", "motor", "asymmetric_load",
+                  "asymmetric_sgen"):
+        if table in net and len(net[table]) and net[table].get(
+                "in_service", pd.Series(True, net[table].index)).any():
             return f"'{table}' elements"
-    if len(net.ext_grid) != 1 or not net.ext_grid["in_service"].all():
-        return "exactly one external grid, in service"
-    for table in ("bus", "line", "trafo", "load", "sgen", "switch"):
-        if table in net and len(net[table]) and "in_service" in net[table] and not net[
-                table]["in_service"].all():
-            return f"{table} elements out of service"
     load = net.load
     dependent = [c for c in ("const_z_p_percent", "const_i_p_percent", "const_z_q_percent",
                              "const_i_q_percent", "const_z_percent", "const_i_percent")
                  if c in load]
     if dependent and np.any(load[dependent].to_numpy(dtype=float) != 0):
         return "voltage-dependent loads"
-    internal = ppc["internal"]
-    if len(internal["bus"]) != len(ppc["bus"]) or len(internal["branch"]) != len(ppc["branch"]):
-        return "elements dropped from the internal case"
-    if len(internal["pv"]):
-        return "PV buses"
+    if "controller" in net and len(net.controller):
+        return "controllers"
     return ""
 
 
@@ -95,14 +91,43 @@ class FastGrid:
         self._f = branch[:, F_BUS].real.astype(np.int64)
         self._t = branch[:, T_BUS].real.astype(np.int64)
         self._base_kv = bus[:, BASE_KV].real
+        self._loads(net, len(bus), attached, background, bg_p_mw, bg_q_mvar)
+        # generation part of the injections: Sbus = S_gen - (PD + j QD) / baseMVA
+        s_bus = makeSbus(self._base_mva, bus, internal["gen"])
+        self._s_gen = s_bus + (bus[:, PD].real + 1j * bus[:, QD].real) / self._base_mva
+        self._single_slack = len(internal["gen"]) == 1 and not (
+            np.any(bus[:, GS] != 0) or np.any(bus[:, BS] != 0))
+        self._branches(net, internal)
+        self._tol = float(net._options["tolerance_mva"])
+        self._max_it = int(net._options["max_iteration"]) if str(
+            net._options["max_iteration"]).isdigit() else 10
+        self._v = np.asarray(internal["V"], dtype=complex).copy()
+        n = len(self._v)
+        self._diag = np.diag_indices(n)
+        rows = np.concatenate([self._pvpq, n + self._pq])
+        self._j_index = np.ix_(rows, rows)  # [Va(pvpq), Vm(pq)] rows and columns
+
+    def _loads(self, net: pandapower.pandapowerNet, n_int: int, attached: np.ndarray,
+               background: np.ndarray, bg_p_mw: np.ndarray, bg_q_mvar: np.ndarray) -> None:
+        """Bus rows of buses and loads; the bus demand without the loads that change."""
+        internal = net._ppc["internal"]
+        bus = internal["bus"]
+        # pandapower puts the buses it solves first (ppc order = internal order), isolated and
+        # out-of-service ones after them, with NaN results
         lookup = net._pd2ppc_lookups["bus"]
-        self._bus_rows = lookup[net.bus.index.to_numpy()]
+        rows = lookup[net.bus.index.to_numpy()]
+        self._bus_ok = rows < n_int
+        self._bus_rows = np.where(self._bus_ok, rows, 0)
         load = net.load
-        scaling = load["scaling"]
-        self._att_bus = lookup[load.loc[attached, "bus"].to_numpy()]
-        self._att_factor = scaling.loc[attached].to_numpy(dtype=float)
-        self._bg_bus = lookup[load.loc[background, "bus"].to_numpy()]
-        bg_factor = scaling.loc[background].to_numpy(dtype=float)
+        factor = (load["scaling"] * load["in_service"]).astype(float)
+        att_rows = lookup[load.loc[attached, "bus"].to_numpy()]
+        att_ok = att_rows < n_int  # a load on an isolated bus is not served
+        self._att_bus = np.where(att_ok, att_rows, 0)
+        self._att_factor = factor.loc[attached].to_numpy(dtype=float) * att_ok
+        bg_rows = lookup[load.loc[background, "bus"].to_numpy()]
+        bg_ok = bg_rows < n_int
+        self._bg_bus = np.where(bg_ok, bg_rows, 0)
+        bg_factor = factor.loc[background].to_numpy(dtype=float) * bg_ok
         self._bg_p = np.asarray(bg_p_mw, dtype=float) * bg_factor
         self._bg_q = np.asarray(bg_q_mvar, dtype=float) * bg_factor
         # bus demand (MW, Mvar) of the last solve without the loads that change hour to hour
@@ -114,34 +139,30 @@ class FastGrid:
                   -load.loc[background, "p_mw"].to_numpy(float) * bg_factor)
         np.add.at(self._qd0, self._bg_bus,
                   -load.loc[background, "q_mvar"].to_numpy(float) * bg_factor)
-        # generation part of the injections: Sbus = S_gen - (PD + j QD) / baseMVA
-        s_bus = makeSbus(self._base_mva, bus, internal["gen"])
-        self._s_gen = s_bus + (bus[:, PD].real + 1j * bus[:, QD].real) / self._base_mva
-        self._single_slack = len(internal["gen"]) == 1 and not (
-            np.any(bus[:, GS] != 0) or np.any(bus[:, BS] != 0))
+
+    def _branches(self, net: pandapower.pandapowerNet, internal: dict) -> None:
+        """Where lines and trafos sit among the solved branches, and their ratings."""
         line = net.line
-        self._lines = net._pd2ppc_lookups["branch"].get("line", (0, 0))
-        self._trafos = net._pd2ppc_lookups["branch"].get("trafo", (0, 0))
+        # ppc branch rows of each line / trafo, and where they sit among the solved branches
+        # (out-of-service ones are not solved: -1)
+        solved = np.asarray(internal["branch_is"], dtype=bool)
+        position = np.where(solved, np.cumsum(solved) - 1, -1)
+        lookup_br = net._pd2ppc_lookups["branch"]
+        self._line_pos = position[slice(*lookup_br.get("line", (0, 0)))]
+        self._trafo_pos = position[slice(*lookup_br.get("trafo", (0, 0)))]
         self._i_max = (line["max_i_ka"] * line["df"] * line["parallel"]).to_numpy(dtype=float)
         trafo = net.trafo
         self._trafo_vn = trafo[["vn_hv_kv", "vn_lv_kv"]].to_numpy(dtype=float)
         self._trafo_sn = trafo["sn_mva"].to_numpy(dtype=float)
         self._trafo_div = (trafo["parallel"] * trafo["df"]).to_numpy(dtype=float)
         self._trafo_current = net._options["trafo_loading"] == "current"
-        self._tol = float(net._options["tolerance_mva"])
-        self._max_it = int(net._options["max_iteration"]) if str(
-            net._options["max_iteration"]).isdigit() else 10
-        self._v = np.asarray(internal["V"], dtype=complex).copy()
-        n = len(self._v)
-        self._diag = np.diag_indices(n)
-        rows = np.concatenate([self._pvpq, n + self._pq])
-        self._j_index = np.ix_(rows, rows)  # [Va(pvpq), Vm(pq)] rows and columns
 
     @classmethod
     def create(cls, net: pandapower.pandapowerNet, attached: np.ndarray, background: np.ndarray,
                bg_p_mw: np.ndarray, bg_q_mvar: np.ndarray, scale: float) -> FastGrid | str:
         """The fast path of ``net`` (just solved by ``runpp`` with the background loads at
-        ``scale``) if it reproduces ``runpp`` there and at a perturbed point."""
+        ``scale``) if it reproduces ``runpp`` there and at a perturbed point; else why not
+        (never raises for a grid ``runpp`` solved)."""
         reason = unsupported(net)
         if reason:
             return reason
@@ -150,17 +171,22 @@ class FastGrid:
         problem = fast.compare(net, fast.solve(p_now, scale))
         if problem:
             return f"differs from runpp at the solved point: {problem}"
-        probe = copy.deepcopy(net)
-        p_probe = p_now + 0.05 * (1 + np.arange(len(p_now))) / max(len(p_now), 1)
-        probe.load.loc[attached, "p_mw"] = p_probe
-        probe.load.loc[background, "p_mw"] = np.asarray(bg_p_mw) * scale * 1.1
-        probe.load.loc[background, "q_mvar"] = np.asarray(bg_q_mvar) * scale * 1.1
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pandapower.runpp(probe, numba=True)
-        problem = fast.compare(probe, fast.solve(p_probe, scale * 1.1))
-        fast.solve(p_now, scale)  # back to the current operating point
-        return f"differs from runpp at a probe point: {problem}" if problem else fast
+        for factor in PROBE_FACTORS:  # a grid near its limit may not solve at +10 %
+            probe = copy.deepcopy(net)
+            p_probe = p_now + (factor - 1.0) * (1 + np.arange(len(p_now))) / max(len(p_now), 1)
+            probe.load.loc[attached, "p_mw"] = p_probe
+            probe.load.loc[background, "p_mw"] = np.asarray(bg_p_mw) * scale * factor
+            probe.load.loc[background, "q_mvar"] = np.asarray(bg_q_mvar) * scale * factor
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    pandapower.runpp(probe, numba=True)
+            except (pandapower.LoadflowNotConverged, ArithmeticError, ValueError):
+                continue
+            problem = fast.compare(probe, fast.solve(p_probe, scale * factor))
+            fast.solve(p_now, scale)  # back to the current operating point
+            return f"differs from runpp at a probe point: {problem}" if problem else fast
+        return "runpp did not solve any probe point near the first hour's"
 
     def solve(self, p_mw: np.ndarray, background_scale: float) -> GridResult | None:
         """Newton-Raphson for the attached loads at ``p_mw`` (MW); None if not converged."""
@@ -226,26 +252,29 @@ class FastGrid:
             self._t]], axis=1)
         s_ft = np.stack([np.abs(s_f), np.abs(s_t)], axis=1)
         i_ft = s_ft / vm_kv / SQRT3
-        lf, lt = self._lines
+        lp, tp = self._line_pos, self._trafo_pos
+        lines_on, trafos_on = lp >= 0, tp >= 0
         with np.errstate(invalid="ignore", divide="ignore"):
-            line = np.where(self._i_max != 0, np.max(i_ft[lf:lt], axis=1) / self._i_max, np.inf)
-            tf, tt = self._trafos
+            line = np.where(self._i_max != 0, np.max(i_ft[lp], axis=1) / self._i_max, np.inf)
             if self._trafo_current:
-                load = i_ft[tf:tt] * self._trafo_vn * SQRT3 / self._trafo_sn[:, None] * 100.0
+                load = i_ft[tp] * self._trafo_vn * SQRT3 / self._trafo_sn[:, None] * 100.0
             else:
-                load = s_ft[tf:tt] / self._trafo_sn[:, None] * 100.0
+                load = s_ft[tp] / self._trafo_sn[:, None] * 100.0
             trafo = np.max(load, axis=1) / self._trafo_div
+        # pandapower reports 0 for a branch out of service (0 MW, 0 % loading)
+        line, trafo = np.where(lines_on, line, 0.0), np.where(trafos_on, trafo, 0.0)
         if self._single_slack:
             p_ext = float(np.sum(s_f.real + s_t.real) + np.sum(pd))
         else:
             ref = self._ref
             p_ext = float(np.sum((v[ref] * np.conj((self._ybus @ v)[ref])).real * base + pd[ref]))
         return GridResult(
-            bus_vm_pu=vm[self._bus_rows],
+            bus_vm_pu=np.where(self._bus_ok, vm[self._bus_rows], np.nan),
             line_loading_percent=line * 100.0,
             trafo_loading_percent=trafo,
             ext_grid_p_mw=p_ext,
-            branch_p_mw=np.concatenate([s_f.real[lf:lt], s_f.real[tf:tt]]),
+            branch_p_mw=np.concatenate([np.where(lines_on, s_f.real[lp], 0.0),
+                                        np.where(trafos_on, s_f.real[tp], 0.0)]),
         )
 
     @staticmethod
@@ -263,7 +292,8 @@ class FastGrid:
                                                               net.res_trafo["p_hv_mw"]])),
         }
         for name, (a, b) in pairs.items():
-            if not np.allclose(a, np.asarray(b, dtype=float), rtol=1e-6, atol=1e-6):
+            if not np.allclose(a, np.asarray(b, dtype=float), rtol=1e-6, atol=1e-6,
+                               equal_nan=True):
                 return name
         return ""
 

@@ -65,6 +65,8 @@ class ElectricGrid:
         self._fast_hours = 0
         #: why the fast path is not in use ('' while it is, or before the first hour)
         self.fast_status = "" if fast else "disabled (fast=False)"
+        #: the path of the last solve: 'fast', or 'plain: <why>'
+        self.last_path = ""
         self._loads = np.zeros(0, dtype=int)
         #: branches the file has in service: events take branches out, never put the file's in
         self._on_file = {kind: net[kind]["in_service"].to_numpy(dtype=bool, copy=True)
@@ -140,11 +142,16 @@ class ElectricGrid:
             # a NaN load makes runpp fail and leaves the net failing in every later hour too
             return self.failed_state()
         if self._fast is None:
+            self.last_path = "plain: " + (self.fast_status or "setting the fast path up")
             return self._step_plain(p_mw, background_scale)
         result = self._fast.solve(p_mw, background_scale)
         self._fast_hours += 1
         if result is not None and self._fast_hours % VERIFY_EVERY:
+            self.last_path = "fast"
             return _state(result)
+        self.last_path = ("plain: the fast Newton did not converge" if result is None
+                          else f"plain: checking the fast path against runpp (every "
+                               f"{VERIFY_EVERY} h)")
         plain = self._step_plain(p_mw, background_scale)
         if result is not None and plain.converged:
             problem = FastGrid.compare(self._net, result)
@@ -170,11 +177,7 @@ class ElectricGrid:
             if net.converged:
                 self._init = "results"
                 if self._fast is None and not self.fast_status:
-                    fast = FastGrid.create(
-                        net, self._loads, net.load.index[self._background].to_numpy(),
-                        self._background_p_mw, self._background_q_mvar, self._scale)
-                    self.fast_status = fast if isinstance(fast, str) else ""
-                    self._fast = None if isinstance(fast, str) else fast
+                    self._set_up_fast()
                 return GridState(
                     converged=True,
                     bus_vm_pu=net.res_bus["vm_pu"].to_numpy(dtype=float),
@@ -188,6 +191,18 @@ class ElectricGrid:
                 )
         self._init = "auto"
         return self.failed_state()
+
+    def _set_up_fast(self) -> None:
+        """Set the fast path up on the converged ``runpp`` (never aborts the run)."""
+        net = self._net
+        try:
+            fast: FastGrid | str = FastGrid.create(
+                net, self._loads, net.load.index[self._background].to_numpy(),
+                self._background_p_mw, self._background_q_mvar, self._scale)
+        except Exception as err:
+            fast = f"set-up failed ({type(err).__name__}: {err})"
+        self.fast_status = fast if isinstance(fast, str) else ""
+        self._fast = None if isinstance(fast, str) else fast
 
     def failed_state(self) -> GridState:
         """A state of NaNs shaped like this grid, with ``converged`` False."""

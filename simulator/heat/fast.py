@@ -13,15 +13,18 @@ Input cells written each hour (what ``initialize_pit`` would write for the new i
 
 * branch ``TEXT``: pipes ``text_k``, every other branch the ``ambient_temperature`` option;
 * heat consumers: ``QEXT`` = ``qext_w``, ``TOUTINIT`` = ``treturn_k`` (+ the component array);
-* slack plant: ``TOUTINIT`` = ``t_flow_k``;
-* fixed-flow plants: ``MDOTINIT``, ``TOUTINIT``, ``ACTIVE`` (in service).
+* slack plant: ``TOUTINIT`` = ``t_flow_k``, ``PL`` = ``plift_bar`` and its flow junction's
+  ``PINIT`` = ``p_flow_bar``;
+* fixed-flow plants: ``MDOTINIT``, ``TOUTINIT`` (each plant its own supply temperature),
+  ``ACTIVE`` (in service).
 
 All of this leans on pandapipes 0.16.0 internals (``_pit``, ``_lookups``, ``IdxBranch``,
 ``BidirectionalCalculation``); the version is pinned and ``tests/test_solver_api.py`` checks the
 written cells against a fresh ``initialize_pit`` and the reader against
 ``extract_all_results``. :meth:`FastHeat.self_check` does both once per network at run time;
-a network that fails them, or that the predictor cannot handle (meshes, other components,
-pipe sections), keeps the plain path.
+a network that fails them, or that the predictor cannot handle (components other than pipes,
+valves, flow controllers, heat consumers and circulation pumps; several pressure-holding
+plants), keeps the plain path.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ from simulator.heat.pit import (
     PitLayout,
     apply_to_tables,
     compare_pits,
+    pipe_losses_w,
+    pipe_positions,
+    plant_temperatures,
     read_result_tables,
 )
 
@@ -68,6 +74,14 @@ class FastHeat:
         self.last_junction_t_k = np.zeros(0)
         self.last_junction_p_bar = np.zeros(0)
         self._connectivity: dict = {}
+        self._pipe_positions = pipe_positions(net) if len(layout.pipe) else np.zeros(0, int)
+        node = net["_pit"]["node"]
+        self._hydraulic_data = tuple(np.ascontiguousarray(a, dtype=float) for a in (
+            branch[:, IdxBranch.LENGTH], branch[:, IdxBranch.D], branch[:, IdxBranch.K],
+            branch[:, IdxBranch.LOSS_COEFFICIENT], branch[:, IdxBranch.PL],
+            node[:, IdxNode.HEIGHT]))
+        tables = (rho, eta) if rho is not None and eta is not None else (cp, cp)
+        self._fluid = (*tables[0].table(), *tables[1].table())
         self._checked = False
         #: why the self-check failed ('' if it passed or has not run yet)
         self.problem = ""
@@ -83,6 +97,8 @@ class FastHeat:
             return "the fluid's heat capacity is not a linear table"
         rho, eta = fluid_table(net, "density"), fluid_table(net, "viscosity")
         if rho is None or eta is None:
+            if layout.meshed:
+                return "meshed networks need linear density and viscosity tables"
             layout.pressures = False
         fast = cls(net, layout, cp, rho, eta)
         fast.remember()
@@ -114,7 +130,7 @@ class FastHeat:
             ok = False
         return self.read() if ok else None
 
-    def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float,
+    def write_inputs(self, q_w: np.ndarray, t_return_k: float, t_supply_k: float | np.ndarray,
                      t_ground_k: float, fixed_mdot: np.ndarray, fixed_active: np.ndarray,
                      max_iter: int, plift_bar: float, p_flow_bar: float) -> None:
         """Write the hour's input cells into the pit (and the solver options)."""
@@ -129,10 +145,11 @@ class FastHeat:
         branch[lay.consumer, IdxBranch.TOUTINIT] = t_return_k
         hc[:, HC_QEXT] = q_w
         hc[:, HC_TRETURN] = t_return_k
-        branch[lay.slack, IdxBranch.TOUTINIT] = t_supply_k
+        t_plant = plant_temperatures(t_supply_k, 1 + len(lay.fixed))
+        branch[lay.slack, IdxBranch.TOUTINIT] = t_plant[0]
         if len(lay.fixed):
             branch[lay.fixed, IdxBranch.MDOTINIT] = fixed_mdot
-            branch[lay.fixed, IdxBranch.TOUTINIT] = t_supply_k
+            branch[lay.fixed, IdxBranch.TOUTINIT] = t_plant[1:]
             branch[lay.fixed, IdxBranch.ACTIVE] = fixed_active.astype(float)
         opts = net["_options"]
         opts["ambient_temperature"] = t_ground_k
@@ -148,12 +165,17 @@ class FastHeat:
             kind[lay.fixed[branch[lay.fixed, IdxBranch.ACTIVE] == 0]] = hp.INACTIVE
         guess = self._first_guess(q_w, t_return_k, t_ground_k)
         cx, cy, cs = self._cp.table()
+        m_set = branch[:, IdxBranch.MDOTINIT].copy()
+        m_set[kind == hp.FORCED] = lay.forced_mdot[kind == hp.FORCED]
+        q = branch[lay.chords, IdxBranch.MDOTINIT].copy()  # last hour's loop flows
         ok, _, m, t_out, t = hp.predict_state(
             guess, lay.consumer, q_w, np.full(len(q_w), t_return_k), kind, lay.b_from, lay.b_to,
             self._alpha_l, branch[:, IdxBranch.TEXT].copy(), branch[:, IdxBranch.TL].copy(),
             branch[:, IdxBranch.QEXT].copy(), branch[:, IdxBranch.TOUTINIT].copy(),
-            branch[:, IdxBranch.MDOTINIT].copy(), lay.slack, lay.comp, lay.order, lay.parent,
-            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-11)
+            m_set, lay.slack, lay.comp, lay.order, lay.parent,
+            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-10,
+            self._loops(q), self._fluid, node[:, IdxNode.TINIT].copy(),
+            branch[:, IdxBranch.TOUTINIT].copy())
         if not ok:
             return False
         live = kind != hp.INACTIVE
@@ -171,6 +193,11 @@ class FastHeat:
                 node[:, IdxNode.PAMB].copy(), lay.order, lay.parent, lay.parent_edge,
                 lay.slack, *self._rho.table(), *self._eta.table())
         return True
+
+    def _loops(self, q: np.ndarray) -> tuple:
+        """The loop data of :func:`simulator.heat.predict.predict_state` (chord flows ``q``)."""
+        lay = self.layout
+        return (lay.chords, q, lay.cyc_ptr, lay.cyc_branch, lay.cyc_sign, *self._hydraulic_data)
 
     def _first_guess(self, q_w: np.ndarray, t_return_k: float, t_ground_k: float
                      ) -> np.ndarray:
@@ -235,7 +262,10 @@ class FastHeat:
                 "t_out": np.where(th, branch[r, IdxBranch.TOUTINIT], np.nan),
             }
 
-        c, pi, pl = rows(lay.consumer), rows(lay.pipe), rows(self._plant_rows())
+        c, pl = rows(lay.consumer), rows(self._plant_rows())
+        first, last = rows(lay.pipe_first), rows(lay.pipe_last)
+        pi = {"mdot": first["mdot"], "t_from": first["t_from"], "t_to": last["t_to"],
+              "t_out": last["t_out"]}
         r = self._plant_rows()
         t_in = t[np.where(branch[r, IdxBranch.FROM_NODE_T_SWITCHED] != 0, lay.b_to[r],
                           lay.b_from[r])]
@@ -251,6 +281,7 @@ class FastHeat:
             "junction_t_k": t[lay.junction].copy(), "junction_p_bar": p[lay.junction].copy(),
             "pipe_mdot_kg_per_s": pi["mdot"], "pipe_t_from_k": pi["t_from"],
             "pipe_t_to_k": pi["t_to"], "pipe_t_outlet_k": pi["t_out"],
+            "pipe_loss_w": pipe_losses_w(net, hyd & heat, self._pipe_positions),
             "plant_q_w": q_plant, "plant_mdot_kg_per_s": pl["mdot"], "plant_t_to_k": pl["t_to"],
             "plant_t_from_k": pl["t_from"], "plant_p_from_bar": pl["p_from"],
             "plant_p_to_bar": pl["p_to"],

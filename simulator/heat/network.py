@@ -1,29 +1,18 @@
 """The district-heating adapter: the only module that talks to pandapipes.
 
 A :class:`HeatNetwork` owns its pandapipes ``net``; nothing else reads or writes it. Each hour
-:meth:`HeatNetwork.step` writes the demands and temperatures vectorised, runs one bidirectional
-pipeflow (warm-started from the previous hour), and returns a frozen :class:`HeatState` of
-numpy arrays.
+:meth:`HeatNetwork.step` writes the hour's inputs, solves, returns a frozen :class:`HeatState`.
 
-Modelling choices (measured in ``../shared/PANDAPIPES-FACTS.md``, pandapipes 0.16.0):
+Modelling choices (``../shared/PANDAPIPES-FACTS.md``, README "Heat network modelling"):
+``heat_consumer`` rows in ``qext_w + treturn_k`` mode solved ``bidirectional`` (the only
+energy-consistent mode for it); one ``circ_pump_const_pressure`` slack plant; further plants
+``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at its own supply
+temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check, not an
+identity); ``text_k`` written every hour (NaN is overwritten in place by pandapipes).
 
-* consumers are ``heat_consumer`` rows driven in ``qext_w + treturn_k`` mode: demand given,
-  return temperature fixed, mass flow follows the arriving supply temperature. Only the
-  ``bidirectional`` mode is energy-consistent for that mode, with ``max_iter_bidirect`` >= 100;
-* the single ``circ_pump_const_pressure`` is the slack plant: it holds pressure and supply
-  temperature and delivers whatever the network needs;
-* further plants are ``circ_pump_const_mass`` rows of type "t" (no pressure set point) fed at a
-  mass flow ``Q / (cp (T_flow - T_in))`` computed from the previous hour's inlet temperature;
-* network heat loss is computed per pipe as ``|mdot| cp (T_in - T_out)`` (pandapipes has no
-  loss column), independently of the plant and consumer results, so the balance is a check;
-* ``text_k`` of every pipe is written every hour (a NaN is overwritten in place by pandapipes).
-
-Speed (``fast=True``, the default): after the first converged hour the adapter keeps pandapipes'
-internal tables and solves each further hour with :class:`simulator.heat.fast.FastHeat`: only
-the input cells are written, a predictor of the same equations warm-starts the state, and
-pandapipes' own bidirectional Newton loop confirms it (one sweep instead of ~8, no table
-rebuild). Any failure there falls back to the plain ``pandapipes.pipeflow`` retries below, from
-the last converged hour; ``fast=False`` uses the plain path only (the reference for tests).
+Speed (``fast=True``): after the first converged hour each hour runs on
+:class:`simulator.heat.fast.FastHeat` (radial or meshed), any failure on the plain retries below;
+:attr:`HeatNetwork.last_path` says which path the last solve took and why.
 """
 
 from __future__ import annotations
@@ -39,7 +28,7 @@ from pandapipes.component_models.component_toolbox import p_correction_height_ai
 
 from simulator.heat import checks
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
-from simulator.heat.pit import apply_to_tables, read_result_tables
+from simulator.heat.pit import apply_to_tables, plant_temperatures, read_result_tables
 from simulator.heat.state import HeatInputs, HeatState, nan_state
 from simulator.naming import point_xy, unique_names
 
@@ -61,6 +50,9 @@ class HeatNetwork:
         self._pending = False  # the last fast solve is a prediction still to be confirmed
         #: why the fast path is not in use ('' while it is, or before the first hour)
         self.fast_status = "" if fast else "disabled (fast=False)"
+        #: the path of the last solve: 'fast', or 'plain: <why>'
+        self.last_path = ""
+        self._fast_miss = ""
         problems = self._prepare()
         if problems:
             raise ValueError("; ".join(problems))
@@ -217,8 +209,11 @@ class HeatNetwork:
         if self._fast is not None:
             state = self._solve_fast(inputs, write, provisional)
             if state is not None:
+                self.last_path = "fast"
                 return state
             self._leave_fast()
+        why = self.fast_status or self._fast_miss or "setting the fast path up on a solved hour"
+        self.last_path, self._fast_miss = f"plain: {why}", ""
         apply_to_tables(self._net, write)
         for warm in (True, False):
             if not warm:
@@ -256,6 +251,9 @@ class HeatNetwork:
         self.fast_status = fast.problem
         if fast.problem:
             return None
+        if raw is None:  # no use solving from the unpredicted state: ~plain sweeps, wasted
+            self._fast_miss = "the predictor did not settle"
+            return None
         if provisional and raw is not None and len(write["fixed_mdot"]):
             state = self._state_from(raw, inputs, np.nan)
             if state.converged:
@@ -270,6 +268,7 @@ class HeatNetwork:
         raw = fast.verify()
         state = None if raw is None else self._state_from(raw, inputs, fast.iterations())
         if state is None or not state.converged:
+            self._fast_miss = "pandapipes did not confirm the predicted state"
             return None
         fast.remember()
         return state
@@ -281,6 +280,7 @@ class HeatNetwork:
         self._pending = False
         final = self._verified(inputs)
         if final is not None:
+            self.last_path = "fast"
             return final
         self._leave_fast()
         return self._solve(inputs)
@@ -300,16 +300,17 @@ class HeatNetwork:
         and is out of service while its target is zero.
         """
         q_fixed = np.asarray(inputs.fixed_plant_q_w, dtype=float)
+        t_plant = plant_temperatures(inputs.t_supply_k, 1 + len(q_fixed))
         t_in_k = np.where(np.isnan(self._fixed_t_in_k), inputs.t_return_k, self._fixed_t_in_k)
-        cp = self._cp(0.5 * (inputs.t_supply_k + t_in_k))
-        mdot = q_fixed / (cp * np.maximum(inputs.t_supply_k - t_in_k, 1.0))
+        cp = self._cp(0.5 * (t_plant[1:] + t_in_k))
+        mdot = q_fixed / (cp * np.maximum(t_plant[1:] - t_in_k, 1.0))
         plift = (self.base_plift_bar if np.isnan(inputs.slack_plift_bar)
                  else float(inputs.slack_plift_bar))
         hold = (self.hold_p_bar if np.isnan(inputs.slack_hold_p_bar)
                 else float(inputs.slack_hold_p_bar))
         return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float),
                 "plift_bar": plift, "p_flow_bar": hold + plift,
-                "t_return_k": inputs.t_return_k, "t_supply_k": inputs.t_supply_k,
+                "t_return_k": inputs.t_return_k, "t_supply_k": t_plant.copy(),
                 "t_ground_k": inputs.t_ground_k, "fixed_mdot": np.maximum(mdot, 0.0),
                 "fixed_active": self._fixed_in_service & (q_fixed > 0.0),
                 "max_iter": self._max_iter}
@@ -360,7 +361,6 @@ class HeatNetwork:
         mdot = raw["pipe_mdot_kg_per_s"]
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])
         t_out = raw["pipe_t_outlet_k"]
-        loss = np.abs(mdot) * self._cp(0.5 * (t_in + t_out)) * (t_in - t_out)
         plift = raw["plant_p_to_bar"] - raw["plant_p_from_bar"]
         t_in_plant = raw["plant_t_from_k"]
         if len(t_in_plant) > 1:
@@ -384,7 +384,7 @@ class HeatNetwork:
             pipe_mdot_kg_per_s=mdot,
             pipe_v_m_per_s=mdot / (self.density_kg_per_m3(0.5 * (t_in + t_out))
                                    * self._pipe_area_m2),
-            pipe_loss_w=np.nan_to_num(loss),
+            pipe_loss_w=raw["pipe_loss_w"],  # per pipe section, summed (heat.pit)
             # fixed plants out of service have NaN results: they fed nothing
             plant_q_w=np.nan_to_num(raw["plant_q_w"], nan=0.0),
             plant_mdot_kg_per_s=np.nan_to_num(raw["plant_mdot_kg_per_s"], nan=0.0),

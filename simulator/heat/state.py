@@ -12,7 +12,9 @@ class HeatInputs:
     """What the heat network is asked to do for one hour."""
 
     consumer_q_w: np.ndarray  # heat each consumer draws (W)
-    t_supply_k: float  # supply temperature at every plant (K)
+    #: supply temperature leaving the plants (K): one value for all, or one per plant in
+    #: ``plant_names`` order (slack first); the network mixes them at the junctions
+    t_supply_k: float | np.ndarray
     t_return_k: float  # return temperature leaving every consumer (K)
     t_ground_k: float  # soil temperature around the pipes (K)
     fixed_plant_q_w: np.ndarray  # heat of each fixed-flow plant (W), in ``fixed_plant_names`` order

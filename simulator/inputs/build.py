@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ class HourlyInputs:
     time: np.ndarray  # datetime64[ns]
     t_air_k: np.ndarray  # outdoor air temperature (K)
     demand_mw: np.ndarray  # (hours, consumers) heat asked for (MW)
-    t_supply_k: np.ndarray  # plant supply temperature set point (K)
+    t_supply_k: np.ndarray  # supply temperature set point of the scenario's curve (K)
     t_return_k: float  # consumer return temperature (K)
     t_ground_k: np.ndarray  # soil temperature at the pipes (K)
     grid_intensity_g_per_kwh: np.ndarray  # CO2 intensity of grid electricity (g per kWh)
@@ -61,6 +61,16 @@ class HourlyInputs:
     unit_source_max_mw: np.ndarray  # (hours, units) heat a heat pump's source gives (MW), inf
 
     filled_values: int  # NaNs filled by interpolation in the input files
+    #: (hours, plants) each plant's supply set point (K), the heat network's plant order (the
+    #: plants with a curve of their own differ from ``t_supply_k``); no columns when the inputs
+    #: were built without plant names
+    plant_t_supply_k: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def supply_k(self, h: int, plant: np.ndarray) -> np.ndarray:
+        """Supply set point (K) of the plants ``plant`` (indices) in hour ``h``."""
+        if self.plant_t_supply_k.shape[1] == 0:
+            return np.full(len(plant), float(self.t_supply_k[h]))
+        return self.plant_t_supply_k[h, plant]
 
 
 def _consumer_profiles(
@@ -112,9 +122,10 @@ def source_temperature_c(unit: Unit, t_air_c: np.ndarray, day: np.ndarray) -> np
 
 def build_inputs(
     scenario: Scenario, consumer_names: list[str], consumer_design_w: np.ndarray,
-    hours: int | None = None,
+    hours: int | None = None, plant_names: list[str] | None = None,
 ) -> HourlyInputs:
-    """All hourly inputs for the scenario's period (optionally shortened to ``hours``)."""
+    """All hourly inputs for the scenario's period (optionally shortened to ``hours``);
+    ``plant_names`` (the heat network's plants) gives each plant its supply set point."""
     period = Period.from_start(scenario.period.start, hours or scenario.period.hours)
     times = source_times(period, scenario.weather.source_year)
     w = scenario.weather
@@ -161,11 +172,16 @@ def build_inputs(
         [source_temperature_c(u, t_air_c, day) for u in producers]
     ) if producers else np.zeros((period.hours, 0))
     g = scenario.ground
+    st = scenario.supply_temperature
+    t_supply_k = supply_temperature_c(t_air_c, st.curve_c) + C_TO_K
+    plant_t_supply_k = np.column_stack([
+        supply_temperature_c(t_air_c, st.plants[p].curve_c) + C_TO_K if p in st.plants
+        else t_supply_k for p in plant_names or []]) if plant_names else np.zeros((len(t_air_c), 0))
     return HourlyInputs(
         time=period.time,
         t_air_k=t_air_c + C_TO_K,
         demand_mw=demand_mw,
-        t_supply_k=supply_temperature_c(t_air_c, scenario.supply_temperature.curve_c) + C_TO_K,
+        t_supply_k=t_supply_k,
         t_return_k=scenario.supply_temperature.return_c + C_TO_K,
         t_ground_k=ground_temperature_c(day, g.mean_c, g.amplitude_k, g.coldest_day) + C_TO_K,
         grid_intensity_g_per_kwh=intensity,
@@ -177,4 +193,5 @@ def build_inputs(
         unit_source_max_mw=np.maximum(source_max, 0.0),
         filled_values=filled + filled_profiles + filled_grid + filled_load + filled_price
         + filled_units + filled_marginal,
+        plant_t_supply_k=plant_t_supply_k,
     )

@@ -106,6 +106,10 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     f.update(_carbon_target(ds, f["co2_g_per_kwh_heat"]))
     f.update(_unit_shares(ds, rows("unit_heat_mw")))
     f.update(_store_cycles(ds, rows("unit_heat_mw")))
+    for adapter in ("heat", "grid"):  # which solver path ran (cubes written since issue 13)
+        key = f"solver_{adapter}_fast_hours"
+        if key in ds.attrs:
+            f[f"hours_{adapter}_fast"] = float(ds.attrs[key])
     return f
 
 
@@ -183,6 +187,8 @@ _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("hours_infeasible", "hours converged, not feasible", "h", ".0f"),
     ("hours_unserved", "hours with unserved heat", "h", ".0f"),
     ("max_slack_lift_bar", "max lift, pressure-holding plant", "bar", ".2f"),
+    ("hours_heat_fast", "hours on the fast heat path", "h", ".0f"),
+    ("hours_grid_fast", "hours on the fast grid path", "h", ".0f"),
     ("co2_target_g_per_kwh", "carbon target", "g/kWh", ".1f"),
 )
 
