@@ -80,7 +80,7 @@ class HeatSolve:
             plan = policy.plan(served_mw, self.loss_guess_mw)
             scale = plan.served_fraction * served_mw / max(float(demand_mw.sum()), 1e-12)
             state = self._operate(h, demand_mw * scale, plan.fixed_plant_mw,
-                                  self._ceiling_k(plan.unit_heat_mw))
+                                  self._ceiling_k(h, plan.unit_heat_mw))
             if not state.converged:
                 return None
             self.loss_guess_mw = state.loss_w * 1e-6
@@ -95,16 +95,23 @@ class HeatSolve:
             served_mw = max(served_mw * scale - overflow[0], 0.0)
         return SolvedHeat(state, heat_mw, settled)
 
-    def _ceiling_k(self, unit_heat_mw: np.ndarray) -> float:
-        """Hottest supply the planned units can make (K): the outlet limit of a planned heat
-        pump whose booster is neither planned to run nor free to start at any load (a
-        booster with a minimum load cannot give a few MW); inf when there is none."""
+    def _ceiling_k(self, h: int, unit_heat_mw: np.ndarray) -> float:
+        """Hottest supply-curve temperature the planned units can make (K), for the operator's
+        boost (a step added to every plant's own set point): a planned heat pump whose booster
+        is neither planned to run nor free to start at any load (a booster with a minimum load
+        cannot give a few MW) stops the step at its outlet limit over its plant's set point;
+        inf when there is none. Never below the curve: a set point already above a heat pump's
+        limit is the dispatch's business (its capacity there), not the boost's."""
         t = self._tables
         b = np.maximum(t.booster, 0)
         idle_booster = (unit_heat_mw[b] <= 0.0) & (t.min_load_fraction[b] > 0.0)
         alone = (unit_heat_mw > 0.0) & np.isfinite(t.t_outlet_max_k) & (
             (t.booster < 0) | idle_booster)
-        return float(np.min(t.t_outlet_max_k[alone])) if alone.any() else float("inf")
+        if not alone.any():
+            return float("inf")
+        own_k = self._inputs.supply_k(h, t.plant[alone])
+        room_k = float(np.min(t.t_outlet_max_k[alone] - own_k))
+        return float(self._inputs.t_supply_k[h]) + max(room_k, 0.0)
 
     def _operate(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,
                  t_ceiling_k: float) -> HeatState:

@@ -355,15 +355,13 @@ class HeatNetwork:
 
     def _state_from(self, raw: dict[str, np.ndarray], inputs: HeatInputs,
                     iterations: float) -> HeatState:
-        """The hour's state from raw result arrays (:func:`~simulator.heat.pit.read_result_tables`
-        or :meth:`~simulator.heat.fast.FastHeat.read`, which give the same keys)."""
+        """The hour's state from raw results (``pit.read_result_tables``, ``FastHeat.read``)."""
         t_in_c = raw["consumer_t_from_k"]
         mdot = raw["pipe_mdot_kg_per_s"]
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])
         t_out = raw["pipe_t_outlet_k"]
         plift = raw["plant_p_to_bar"] - raw["plant_p_from_bar"]
-        t_in_plant = raw["plant_t_from_k"]
-        if len(t_in_plant) > 1:
+        if len(t_in_plant := raw["plant_t_from_k"]) > 1:
             self._fixed_t_in_k = np.where(np.isfinite(t_in_plant[1:]), t_in_plant[1:], np.nan)
         q_c = raw["consumer_q_w"]
         # consumers cut off from every plant (a closed pipe split the network) get NaN results:
@@ -388,7 +386,9 @@ class HeatNetwork:
             # fixed plants out of service have NaN results: they fed nothing
             plant_q_w=np.nan_to_num(raw["plant_q_w"], nan=0.0),
             plant_mdot_kg_per_s=np.nan_to_num(raw["plant_mdot_kg_per_s"], nan=0.0),
-            plant_t_supply_k=raw["plant_t_to_k"],
+            # each plant's own outlet, its set point (its flow junction may mix other plants')
+            plant_t_supply_k=np.where(np.isfinite(raw["plant_t_to_k"]), np.broadcast_to(
+                inputs.t_supply_k, raw["plant_t_to_k"].shape), np.nan),
             plant_t_return_k=t_in_plant,
             plant_plift_bar=np.nan_to_num(plift),
         )
