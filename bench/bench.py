@@ -530,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     before = timed_simulation(scenario, False, min(args.before_hours, args.hours))
     plain = plain_loop(scenario, fast, args.plain_every)
     for run_ in (fast, before):  # free the recorders before the Espoo year
-        run_.pop("recorder"), run_.pop("district"), run_.pop("heat_writes")
+        run_.pop("recorder"), run_.pop("district"), run_.pop("heat_writes"), run_.pop("heat_pits")
     gc.collect()
     mesh = None if args.no_meshed else meshed(args.meshed_hours, args.meshed_every)
     gc.collect()
