@@ -259,7 +259,7 @@ def seeded(heat: Any, pit: dict[str, np.ndarray], rec: Any, h: int) -> dict[str,
     from pandapipes.pf.calculation import BidirectionalCalculation
     from pandapipes.pipeflow import extract_all_results
 
-    cold = {"junction_t_k": heat.res_junction["t_k"].to_numpy(dtype=float).copy()}
+    cold_t_k = heat.res_junction["t_k"].to_numpy(dtype=float).copy()
     if any(heat["_pit"][k].shape != pit[k].shape for k in pit):
         return {"hour": int(h), "note": "pit shapes differ"}
     for k in pit:
@@ -275,7 +275,7 @@ def seeded(heat: Any, pit: dict[str, np.ndarray], rec: Any, h: int) -> dict[str,
     return {"hour": int(h), "converged": converged, "iterations": iterations,
             "max_dt_k_vs_simulator": float(np.nanmax(np.abs(t - rec.array("junction_t_k")[h]))),
             "max_dt_k_cold_vs_simulator": float(np.nanmax(np.abs(
-                cold["junction_t_k"] - rec.array("junction_t_k")[h])))}
+                cold_t_k - rec.array("junction_t_k")[h])))}
 
 
 def meshed(hours: int, every: int) -> dict[str, Any]:

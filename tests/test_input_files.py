@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandapipes
-import pandapower
 import pandas as pd
 import pytest
 import yaml
@@ -21,7 +19,7 @@ from simulator.district import load_district
 from simulator.inputs import build_inputs
 from simulator.inputs.series import MAX_GAP_H
 
-from networks_factory import build_grid, build_heat_net, scenario
+from networks_factory import scenario, write_district
 
 HOURS = 48
 UNITS = [{"name": "gas_main", "type": "boiler", "heat_mw": 6.0, "fuel": "natural_gas",
@@ -30,11 +28,7 @@ UNITS = [{"name": "gas_main", "type": "boiler", "heat_mw": 6.0, "fuel": "natural
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("files") / "district"
-    folder.mkdir()
-    pandapipes.to_json(build_heat_net(), str(folder / "heat.json"))
-    pandapower.to_json(build_grid(), str(folder / "electric.json"))
-    return folder
+    return write_district(tmp_path_factory.mktemp("files") / "district")
 
 
 def rows(values: list[float] | None = None) -> list[list[str]]:

@@ -27,7 +27,7 @@ from simulator.cli import main
 from simulator.config import ConfigError
 from simulator.sweep.spec import load_sweep, plan
 
-from networks_factory import PLANT_BUS, build_grid, build_heat_net, scenario
+from networks_factory import PLANT_BUS, build_grid, build_heat_net, scenario, write_district
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "12"))
 BUDGET = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -92,11 +92,7 @@ def mutate(raw: dict[str, Any], data: st.DataObject, n: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("prop") / "district"
-    folder.mkdir()
-    pandapipes.to_json(build_heat_net(), str(folder / "heat.json"))
-    pandapower.to_json(build_grid(), str(folder / "electric.json"))
-    return folder
+    return write_district(tmp_path_factory.mktemp("prop") / "district")
 
 
 def base_scenario(district: Path) -> dict[str, Any]:

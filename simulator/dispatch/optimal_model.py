@@ -73,7 +73,9 @@ class HorizonModel:
 
     @staticmethod
     def _declare(shape: Shape, hours: int) -> linopy.Model:
-        """The linopy model (data are placeholders; every solve writes its own)."""
+        """The linopy model's structure (variables, constraints, their labels); the numbers
+        (bounds, right-hand sides, costs) are written into HiGHS by every solve for its own
+        horizon."""
         m = linopy.Model()
         t = pd.RangeIndex(hours, name="t")
         n_u, n_k = len(shape.heat_max_mw), len(shape.store_plant)

@@ -13,7 +13,6 @@ and left: they reject pandapower's own example networks on column dtypes.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -28,6 +27,7 @@ from pandapower.diagnostic.diagnostic_functions import (
 )
 
 from simulator.naming import unique_names
+from simulator.netfile import read_checked
 
 PREFIX = {"bus": "bus_", "line": "line_", "trafo": "trafo_"}
 BUS_COLUMNS = ("bus", "from_bus", "to_bus", "hv_bus", "mv_bus", "lv_bus")
@@ -226,15 +226,5 @@ def bus_problems(net: pandapower.pandapowerNet, buses: list[str]) -> dict[str, s
 
 def read_net(path: Path) -> tuple[pandapower.pandapowerNet | None, list[str]]:
     """A grid written with ``pandapower.to_json`` and its problems; None if unreadable."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            net = pandapower.from_json(str(path))
-    except Exception as err:  # any parse failure of a user's file is bad input
-        return None, [f"not a usable pandapower network: {type(err).__name__}: {err}"]
-    if not isinstance(net, pandapower.pandapowerNet):
-        return None, ["not a pandapower network"]
-    try:
-        return net, network_problems(net)
-    except Exception as err:  # a table of a shape no check foresaw: still the file's fault
-        return None, [f"not a usable pandapower network: {type(err).__name__}: {err}"]
+    return read_checked(path, pandapower.from_json, pandapower.pandapowerNet, "pandapower",
+                        network_problems)

@@ -14,7 +14,6 @@ path to the plant is booked as unserved demand), so they are refused here, not f
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pandapipes
 import pandas as pd
 
 from simulator.naming import unique_names
+from simulator.netfile import read_checked
 
 #: tables the simulator drives, with the prefix of their generated names
 MODELLED = {"junction": "junction_", "pipe": "pipe_", "valve": "valve_",
@@ -353,15 +353,5 @@ def scenario_problems(net: pandapipes.pandapipesNet, t_return_k: float) -> list[
 
 def read_net(path: Path) -> tuple[pandapipes.pandapipesNet | None, list[str]]:
     """A network written with ``pandapipes.to_json`` and its problems; None if unreadable."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            net = pandapipes.from_json(str(path))
-    except Exception as err:  # any parse failure of a user's file is bad input
-        return None, [f"not a usable pandapipes network: {type(err).__name__}: {err}"]
-    if not isinstance(net, pandapipes.pandapipesNet):
-        return None, ["not a pandapipes network"]
-    try:
-        return net, network_problems(net)
-    except Exception as err:  # a table of a shape no check foresaw: still the file's fault
-        return None, [f"not a usable pandapipes network: {type(err).__name__}: {err}"]
+    return read_checked(path, pandapipes.from_json, pandapipes.pandapipesNet, "pandapipes",
+                        network_problems)
