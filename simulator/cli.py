@@ -257,14 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     pin_threads()
     args = _parser().parse_args(argv)
     install_signal_handlers()
-    from simulator.config import ConfigError  # after the pinning: loads numpy
-
     try:
-        return COMMANDS[args.command](args)
-    except ConfigError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _command(args)
     except KeyboardInterrupt:
         print("\ninterrupted: nothing half-written is left; a sweep keeps its finished cases "
               "(rerun it with --resume)", file=sys.stderr)
@@ -277,3 +271,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nterminated ({err}): nothing half-written is left; a sweep keeps its finished "
               "cases (rerun it with --resume)", file=sys.stderr)
         return 128 + err.signum
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names; a scenario's problems as ``error:`` lines, exit 2.
+
+    Everything heavy, the import of the configuration included, loads in here: inside
+    :func:`main`'s handling of a Ctrl-C.
+    """
+    from simulator.config import ConfigError  # after the pinning: loads numpy
+
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
