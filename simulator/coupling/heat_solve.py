@@ -120,7 +120,8 @@ class HeatSolve:
         A response whose solve fails leaves the last converged state standing.
         """
         demand_w = self._inputs.demand_mw[h] * 1e6
-        sp = self._operator.start(float(self._inputs.t_supply_k[h]), t_ceiling_k)
+        sp = self._operator.start(float(self._inputs.t_supply_k[h]), t_ceiling_k,
+                                  float(consumer_mw.sum()) * 1e6)
         state = self._solve(h, consumer_mw, fixed_plant_mw, sp)
         for _ in range(MAX_RESPONSES):
             nxt = self._operator.respond(sp, state, demand_w) if state.converged else None
