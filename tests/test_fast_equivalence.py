@@ -124,3 +124,24 @@ def test_own_network_with_a_fixed_plant_and_element_outages_is_unchanged(tmp_pat
     sweeps = fast.array("heat_iterations")
     assert np.mean(sweeps[16:] == 1) > 0.9 and np.mean(sweeps[1:12] == 1) > 0.9
     assert runs[True][1].fast_status == "" and runs[True][2].fast_status == ""
+
+
+def test_the_radial_predictor_is_the_general_one_without_loops(tmp_path, monkeypatch):
+    # a radial network takes predict_radial (so it never compiles the loop code); taken through
+    # the general predict_state with no chords instead, every number is the same, bit for bit
+    from simulator.heat.pit import PitLayout
+
+    config = write(tmp_path, schutterwald_raw(), "sw.yaml")
+    scenario = load_config(config)
+
+    def recorded() -> Any:
+        heat = HeatNetwork.from_json(scenario.district / "heat.json",
+                                     scenario.solver.max_iter_bidirect, fast=True)
+        grid = ElectricGrid.from_json(scenario.district / "electric.json", fast=True)
+        return simulate_scenario(scenario, District(scenario.district, heat, grid), 12)[0]
+
+    radial = recorded()
+    monkeypatch.setattr(PitLayout, "meshed", property(lambda self: True))
+    general = recorded()
+    for name in UNITS:
+        np.testing.assert_array_equal(radial.array(name), general.array(name), err_msg=name)

@@ -41,6 +41,7 @@ from pandapipes.pf.result_extraction import extract_all_results
 from pandapipes.pipeflow import init_pipeflow
 
 from simulator.heat import predict as hp
+from simulator.heat.loops import predict_pressures
 from simulator.heat.newton import Bidirectional, FastLinear, fluid_table
 from simulator.heat.pit import (
     HC_QEXT,
@@ -168,14 +169,17 @@ class FastHeat:
         m_set = branch[:, IdxBranch.MDOTINIT].copy()
         m_set[kind == hp.FORCED] = lay.forced_mdot[kind == hp.FORCED]
         q = branch[lay.chords, IdxBranch.MDOTINIT].copy()  # last hour's loop flows
-        ok, _, m, t_out, t = hp.predict_state(
-            guess, lay.consumer, q_w, np.full(len(q_w), t_return_k), kind, lay.b_from, lay.b_to,
-            self._alpha_l, branch[:, IdxBranch.TEXT].copy(), branch[:, IdxBranch.TL].copy(),
-            branch[:, IdxBranch.QEXT].copy(), branch[:, IdxBranch.TOUTINIT].copy(),
-            m_set, lay.slack, lay.comp, lay.order, lay.parent,
-            lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy, cs, 1000, 1e-10,
-            self._loops(q), self._fluid, node[:, IdxNode.TINIT].copy(),
-            branch[:, IdxBranch.TOUTINIT].copy())
+        common = (guess, lay.consumer, q_w, np.full(len(q_w), t_return_k), kind, lay.b_from,
+                  lay.b_to, self._alpha_l, branch[:, IdxBranch.TEXT].copy(),
+                  branch[:, IdxBranch.TL].copy(), branch[:, IdxBranch.QEXT].copy(),
+                  branch[:, IdxBranch.TOUTINIT].copy(), m_set, lay.slack, lay.comp, lay.order,
+                  lay.parent, lay.parent_edge, lay.inc_ptr, lay.inc_branch, t_ground_k, cx, cy,
+                  cs, 1000, 1e-10)
+        state = (node[:, IdxNode.TINIT].copy(), branch[:, IdxBranch.TOUTINIT].copy())
+        if lay.meshed:
+            ok, _, m, t_out, t = hp.predict_state(*common, self._loops(q), self._fluid, *state)
+        else:
+            ok, _, m, t_out, t = hp.predict_radial(*common, lay.chords, q, *state)
         if not ok:
             return False
         live = kind != hp.INACTIVE
@@ -185,7 +189,7 @@ class FastHeat:
         branch[:, IdxBranch.FROM_NODE_T_SWITCHED] = branch[:, IdxBranch.MDOTINIT] < -2e-11
         if lay.pressures:
             assert self._rho is not None and self._eta is not None
-            node[:, IdxNode.PINIT] = hp.predict_pressures(
+            node[:, IdxNode.PINIT] = predict_pressures(
                 node[:, IdxNode.PINIT].copy(), m, t_out, t, lay.b_from, lay.b_to,
                 branch[:, IdxBranch.LENGTH].copy(), branch[:, IdxBranch.D].copy(),
                 branch[:, IdxBranch.K].copy(), branch[:, IdxBranch.LOSS_COEFFICIENT].copy(),

@@ -15,6 +15,9 @@ the cycle runs along the branch, -1 against it; ``lambda = 64 / Re + lambda_niku
 ``J = B^T diag(g') B``; the loop count is the network's cyclomatic number (tens for a district),
 so a Newton step costs microseconds. These are pandapipes' own pipe equations
 (``derivatives_hydraulic_incomp_numba``), so the flows match what pandapipes converges to.
+
+:func:`predict_pressures` then gives the pressures along the spanning forest from the same
+equations, for the radial and the meshed predictor alike.
 """
 
 from __future__ import annotations
@@ -147,3 +150,43 @@ def loop_newton_step(q, m, t, t_out, cyc_ptr, cyc_branch, cyc_sign, b_from, b_to
             jac[c, c] = 1e-12
     q -= np.linalg.solve(jac, r)
     return worst
+
+
+@njit(cache=True)
+def predict_pressures(p, m, t_out, t, b_from, b_to, length, diameter, roughness, zeta, p_lift,
+                      height, p_amb, order, parent, parent_edge, slack, rx, ry, rs, ex, ey, es):
+    """Pressures (bar) along the trees from their roots; ``p`` holds the flow-side set point.
+
+    The slack plant's return node follows from the plant's lift; every other node from its
+    parent through the pipe or valve in between (nikuradse friction, liquid).
+    """
+    s = slack
+    src = b_from[s] if m[s] >= -2e-11 else b_to[s]
+    rho = 0.5 * (prop_at(t[src], rx, ry, rs) + prop_at(t_out[s], rx, ry, rs))
+    f, to = b_from[s], b_to[s]
+    p[f] = (p[to] + p_amb[to] - p_amb[f] - p_lift[s]
+            - rho * GRAVITY * (height[f] - height[to]) / P_CONVERSION)
+    for i in range(order.shape[0]):
+        v = order[i]
+        e = parent_edge[v]
+        if e < 0:
+            continue
+        u = parent[v]
+        mb = m[e]
+        src = b_from[e] if mb >= -2e-11 else b_to[e]
+        rho = 0.5 * (prop_at(t[src], rx, ry, rs) + prop_at(t_out[e], rx, ry, rs))
+        eta = prop_at(0.5 * (t[src] + t_out[e]), ex, ey, es)
+        d = diameter[e]
+        area = np.pi * (d / 2) ** 2
+        re = abs(mb) * d / (eta * area)
+        lam = 64 / re if abs(re) > 1e-8 else 0.0
+        lam += (-2 * np.log10(roughness[e] / (3.71 * d))) ** -2
+        friction = (length[e] * lam / d + zeta[e]) * abs(mb) * mb / (area ** 2 * rho
+                                                                    * P_CONVERSION * 2)
+        f, to = b_from[e], b_to[e]
+        drop = p_lift[e] + rho * GRAVITY * (height[f] - height[to]) / P_CONVERSION - friction
+        if f == u:
+            p[v] = p[u] + p_amb[u] - p_amb[v] + drop
+        else:
+            p[v] = p[u] + p_amb[u] - p_amb[v] - drop
+    return p
