@@ -94,7 +94,8 @@ class Operator:
         """An hour's first set points: the minimum lift, the file's static pressure, every
         substation served, and the curve's temperature ``t_supply_k`` (K) or, with the supply
         boost on, what the last solved hour's drop to the coldest substation calls for, if
-        hotter; ``t_ceiling_k`` caps the boost (K)."""
+        hotter; ``t_ceiling_k`` caps the boost (K); ``load_w``, the heat the substations are
+        to draw this hour (W), scales the last hour's drop (NaN: taken as it was)."""
         ceiling = max(t_ceiling_k, t_supply_k)
         t_k = t_supply_k
         self._trial = None
