@@ -284,8 +284,8 @@ def test_sweep_runs_as_sbatch_jobs(tmp_path, watch):
 def test_cancelled_sweep_resumes_without_rerunning_finished_cases(tmp_path, watch):
     """4 cases of 720 h on 2 jobs. As soon as one case is done, scancel the running jobs (the
     other cases are mid-run) and SIGKILL the client; then ``--resume``: the finished cubes stay
-    untouched (same inode, same mtime, same manifest record) and only the rest runs, in new
-    jobs, to all done."""
+    untouched (same inode, same mtime; the manifest keeps the records it wrote of them) and only
+    the rest runs, in new jobs, to all done."""
     hours, job_name = 720, "districtsim-resume"
     sweep = write_sweep(tmp_path, "cluster_resume", [0.4, 0.6, 0.8, 1.0])
     execution = write_execution(tmp_path, job_name, workers=2)
@@ -317,12 +317,16 @@ def test_cancelled_sweep_resumes_without_rerunning_finished_cases(tmp_path, watc
     first_jobs = set(w.jobs())
     cut = manifest_cases(out)
     report_jobs("cancelled sweep", w, cut)
-    done = {k for k, c in cut.items() if c["status"] == "done"}
-    assert done >= done_then and 0 < len(done) < 4, cut
-    for case_id in set(cut) - done:
-        assert not (out / f"{case_id}.nc").exists(), f"{case_id} has a cube but is not done"
-    before = {k: ((out / f"{k}.nc").stat().st_ino, (out / f"{k}.nc").stat().st_mtime_ns,
-                  cut[k]["worker"], cut[k]["finished_utc"]) for k in done}
+    recorded = {k for k, c in cut.items() if c["status"] == "done"}
+    # a worker may finish its cube (an atomic rename) after the client's last manifest write:
+    # the two cases run side by side and end within a second of each other. Such a cube is
+    # finished all the same; resume keeps every cube that matches its case
+    done = {k for k in cut if (out / f"{k}.nc").exists()}
+    assert done >= recorded >= done_then and 0 < len(done) < 4, cut
+    for case_id in done - recorded:
+        print(f"   {case_id}: cube finished after the client's last manifest write")
+    before = {k: ((out / f"{k}.nc").stat().st_ino, (out / f"{k}.nc").stat().st_mtime_ns)
+              for k in done}
 
     rc, log = run_to_end(sweep_command(sweep, execution, out, hours, resume=True),
                          tmp_path / "resume.log", 240)
@@ -333,9 +337,12 @@ def test_cancelled_sweep_resumes_without_rerunning_finished_cases(tmp_path, watc
     assert f"4 of 4 cases done, 0 failed, {len(done)} kept from before" in log, log
     assert all(c["status"] == "done" for c in cases.values()), cases
     check_cubes(out, cases, hours)
-    after = {k: ((out / f"{k}.nc").stat().st_ino, (out / f"{k}.nc").stat().st_mtime_ns,
-                 cases[k]["worker"], cases[k]["finished_utc"]) for k in done}
+    after = {k: ((out / f"{k}.nc").stat().st_ino, (out / f"{k}.nc").stat().st_mtime_ns)
+             for k in done}
     assert after == before, "a case finished before the cancel was run again"
+    for k in recorded:  # and the manifest keeps what it recorded of them
+        assert (cases[k]["worker"], cases[k]["finished_utc"]) == (
+            cut[k]["worker"], cut[k]["finished_utc"]), k
     new_jobs = set(w.jobs()) - first_jobs
     assert new_jobs, "the resumed cases ran in no new job"
     for case_id in set(cases) - done:  # the rest ran now, in the new jobs, compiling nothing
