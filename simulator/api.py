@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from simulator.config import ConfigError, Scenario, StorageUnit, load_config, read_yaml
+from simulator.config import (
+    ConfigError,
+    Scenario,
+    StorageUnit,
+    load_config,
+    read_yaml,
+    scenario_warnings,
+)
 from simulator.constants import RESULTS_DIR
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
@@ -48,7 +55,7 @@ def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
     build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
-                 plant_names=district.heat.plant_names)
+                 plant_names=district.heat.plant_names, config_path=config_path)
     return scenario
 
 
@@ -75,6 +82,7 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
         "dispatch_policy": scenario.dispatch.policy,
+        "input_warnings": "\n".join(scenario_warnings(scenario)),
         "storage_usable_mwh": json.dumps({
             u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
             if isinstance(u, StorageUnit)}),
@@ -103,14 +111,15 @@ Progress = Callable[[int, int], None]
 
 def simulate_scenario(
     scenario: Scenario, district: District, hours: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, config_path: Path | None = None,
 ) -> tuple[Recorder, dict[str, str]]:
     """Run the coupled hourly simulation; the filled recorder and the cube's global attrs.
 
     ``progress(done, total)`` is called after each simulated hour.
     """
     inputs = build_inputs(scenario, district.heat.consumer_names,
-                          district.heat.consumer_design_w, hours, district.heat.plant_names)
+                          district.heat.consumer_design_w, hours, district.heat.plant_names,
+                          config_path=config_path)
     step = CoupledStep(scenario, district, inputs)
     recorder = Recorder(inputs.time, {
         "unit": step.unit_names,
@@ -179,7 +188,7 @@ def run(
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
-    recorder, attrs = simulate_scenario(scenario, district, hours, progress)
+    recorder, attrs = simulate_scenario(scenario, district, hours, progress, config_path)
     converged = recorder.array("converged")
     failed_share = float(np.mean(converged < 0.5))
     if failed_share > scenario.solver.max_failed_share:

@@ -147,6 +147,9 @@ def _print_notes(ds: object) -> None:
     """The operating limits a cube's hours broke, worst element first (nothing if none)."""
     from simulator.output.operating import operating_notes
 
+    warnings = str(getattr(ds, "attrs", {}).get("input_warnings", ""))
+    for line in filter(None, warnings.splitlines()):
+        print(f"warning: {line}")
     notes = operating_notes(ds)  # type: ignore[arg-type]
     if notes:
         print("operating limits not kept (after the operator's response):")
@@ -174,8 +177,11 @@ def _cmd_worth(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simulator.api import validate
+    from simulator.config import scenario_warnings
 
     scenario = validate(args.config)
+    for line in scenario_warnings(scenario):
+        print(f"warning: {args.config}: {line}")
     print(f"{args.config}: ok ({scenario.name}: {len(scenario.units)} units, "
           f"{scenario.period.hours} hours from {scenario.period.start:%Y-%m-%d %H:%M})")
     return 0

@@ -4,6 +4,7 @@
 at once through :class:`ConfigError` as ``file: key: reason`` lines.
 """
 
+from simulator.config.effect import scenario_warnings
 from simulator.config.errors import ConfigError
 from simulator.config.events import (
     Coupling,
@@ -21,6 +22,7 @@ from simulator.config.loader import (
     parse_assignments,
     parse_scenario,
     read_yaml,
+    resolve_key,
 )
 from simulator.config.operation import DpControl, Operation, SupplyBoost
 from simulator.config.schema import (
@@ -82,4 +84,6 @@ __all__ = [
     "parse_assignments",
     "parse_scenario",
     "read_yaml",
+    "resolve_key",
+    "scenario_warnings",
 ]

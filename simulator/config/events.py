@@ -9,18 +9,30 @@ means ``mttf_h`` and ``mttr_h``) for each listed unit from a seeded generator.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def utc_naive(value: datetime) -> datetime:
+    """A time as naive UTC, the one convention of every time axis here: a time written with
+    an offset (``2030-01-01T00:00+02:00``) is converted once, to 2029-12-31T22:00."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+#: a time, naive UTC (see :func:`utc_naive`)
+UtcTime = Annotated[datetime, AfterValidator(utc_naive)]
+
+
 class _Window(_Model):
-    start: datetime
+    start: UtcTime
     hours: float = Field(gt=0.0)
     every_hours: float | None = Field(None, gt=0.0)
     repeat: int | None = Field(None, ge=1)

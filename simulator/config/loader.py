@@ -8,12 +8,14 @@ scenario are resolved against the directory of the YAML file that names them.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from simulator.config.effect import effect_problems
 from simulator.config.errors import ConfigError
 from simulator.config.events import EVENT_TAGS
 from simulator.config.schema import Scenario
@@ -61,15 +63,55 @@ def _path_values(node: Any, loc: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def resolve_key(raw: Any, dotted: str) -> tuple[str, str | None]:
+    """``dotted`` with list items named by index, and why it cannot address ``raw`` (or None).
+
+    A list item is addressed by its index (``units.0.heat_mw``) or, when the items are mappings
+    with a ``name``, by that name (``units.ground_hp.heat_mw`` -> ``units.0.heat_mw``), which
+    survives units being added or reordered in the base scenario. The sweep keys and the
+    command line's ``--set`` both go through here.
+    """
+    node = raw
+    parts = dotted.split(".")
+    out: list[str] = []
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[:depth]) or "(top level)"
+        if not part:
+            return dotted, "an empty part between dots"
+        if isinstance(node, list):
+            names = [item.get("name") if isinstance(item, dict) else None for item in node]
+            if part in names:
+                part = str(names.index(part))
+            elif not re.fullmatch(r"\d+", part):
+                known = ", ".join(str(n) for n in names if n is not None)
+                return dotted, f"'{here}' has no item named '{part}' (index or name: {known})"
+            if int(part) >= len(node):
+                return dotted, f"index {part} out of range: '{here}' has {len(node)} items"
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part in node and node[part] is None and depth < len(parts) - 1:
+                return dotted, f"'{'.'.join(parts[:depth + 1])}' is null in the base scenario"
+            node = node.get(part)  # a missing key is created; the schema then judges it
+        elif node is not None:
+            return dotted, f"'{here}' is a single value, it has no '{part}'"
+        out.append(part)
+    return ".".join(out), None
+
+
 def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``raw`` with dotted keys set (``units.0.heat_mw`` indexes a list)."""
+    """Return a copy of ``raw`` with dotted keys set; a list item is addressed by its index
+    (``units.0.heat_mw``) or its name (``units.ground_hp.heat_mw``), see :func:`resolve_key`.
+    The values are judged afterwards, with the rest of the scenario, by the schema."""
     out = copy.deepcopy(raw)
+    problems = []
     for dotted, value in overrides.items():
-        try:
-            _set(out, dotted, value)
-        except (ValueError, IndexError, TypeError, AttributeError, KeyError):
-            raise ConfigError([f"override '{dotted}': does not address a key of the "
-                               "scenario"]) from None
+        key, why = resolve_key(out, dotted)
+        if why is not None:
+            problems.append(f"override '{dotted}': {why}")
+            continue
+        _set(out, key, value)
+    if problems:
+        raise ConfigError(problems)
     return out
 
 
@@ -77,7 +119,12 @@ def _set(out: dict[str, Any], dotted: str, value: Any) -> None:
     node: Any = out
     parts = dotted.split(".")
     for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if isinstance(node, list):
+            node = node[int(part)]
+        else:
+            if not isinstance(node.get(part), dict | list):
+                node[part] = {}
+            node = node[part]
     last = parts[-1]
     if isinstance(node, list):
         node[int(last)] = value
@@ -122,11 +169,53 @@ def _text(path: Path) -> str:
                            f"0x{data[err.start]:02x}); save the file as UTF-8"]) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses a key written twice in one mapping (PyYAML keeps the
+    last value without a word: ``heat_mw: 0.8`` then ``heat_mw: 80`` is 80). Keys merged in
+    with ``<<: *alias`` may be overridden, as YAML intends; every duplicate is collected."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.setdefault(key, line)
+            except TypeError:  # an unhashable key: the constructor below says so
+                continue
+            if first != line:
+                self.duplicates.append(f"line {line}: key '{key}' is given twice (first on "
+                                       f"line {first}); a mapping takes each key once")
+        return super().construct_mapping(node, deep=deep)
+
+
+def _strict_load(text: str) -> Any:
+    """The one document of ``text``; ConfigError lines (without the file) for duplicates."""
+    loader = _StrictLoader(text)
+    try:
+        raw = loader.get_single_data()
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise ConfigError(sorted(loader.duplicates, key=lambda p: int(p.split()[1][:-1])))
+    return raw
+
+
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping; raise ConfigError naming the file (and line) otherwise."""
+    """Parse a YAML mapping; raise ConfigError naming the file (and line) otherwise.
+
+    A key given twice in one mapping is an error naming both lines."""
     text = _text(path)
     try:
-        raw = yaml.safe_load(text)
+        raw = _strict_load(text)
+    except ConfigError as err:
+        raise ConfigError([f"{path}: {p}" for p in err.problems]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -163,7 +252,7 @@ def parse_scenario(raw: dict[str, Any], path: Path) -> Scenario:
         for key, value in _path_values(scenario.model_dump(mode="json"))
         if not Path(value).exists()
     ]
-    problems = missing + _semantic_problems(scenario, path)
+    problems = missing + _semantic_problems(scenario, path) + effect_problems(scenario, path)
     if problems:
         raise ConfigError(problems)
     return scenario

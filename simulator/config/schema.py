@@ -16,7 +16,7 @@ import yaml
 from holidays import list_supported_countries
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.config.events import Coupling, Event
+from simulator.config.events import Coupling, Event, utc_naive
 from simulator.config.operation import Operation
 from simulator.config.units import (
     HourlyFile,
@@ -29,10 +29,25 @@ class _Model(BaseModel):
 
 
 class Period(_Model):
-    """Simulated period: ``hours`` hourly steps from ``start`` (UTC, naive)."""
+    """Simulated period: ``hours`` hourly steps from ``start``.
+
+    ``start`` is naive UTC; one written with an offset is converted to UTC once, so that the
+    time axis and every series are read at the same instants. It must be a whole hour: the
+    input files hold hourly values, read at whole hours.
+    """
 
     start: datetime
     hours: int = Field(8760, gt=0, le=8784 * 50)
+
+    @field_validator("start")
+    @classmethod
+    def _whole_utc_hour(cls, value: datetime) -> datetime:
+        value = utc_naive(value)
+        if (value.minute, value.second, value.microsecond) != (0, 0, 0):
+            raise ValueError(f"{value:%Y-%m-%dT%H:%M:%S} (UTC) is not a whole hour: hourly "
+                             "inputs are read at whole hours; start at "
+                             f"{value:%Y-%m-%dT%H}:00 or the next hour")
+        return value
 
 
 class Weather(_Model):

@@ -110,8 +110,16 @@ class HeatPumpUnit(_Unit):
 
     @model_validator(mode="after")
     def _source_defined(self) -> HeatPumpUnit:
+        if self.cop_min > self.cop_max:
+            raise ValueError(f"cop_min ({self.cop_min:g}) must not exceed cop_max "
+                             f"({self.cop_max:g})")
         if self.source in ("constant", "data_centre") and self.t_source_c is None:
             raise ValueError(f"source '{self.source}' needs t_source_c")
+        if self.source in ("constant", "data_centre") and (
+                self.t_source_c >= self.t_sink_max_c):  # type: ignore[operator]
+            raise ValueError(f"t_source_c ({self.t_source_c:g} °C) must be below t_sink_max_c "
+                             f"({self.t_sink_max_c:g} °C): a heat pump lifts heat from a "
+                             "colder source (for a source this hot use a waste_heat unit)")
         if isinstance(self.source_max_mw, float) and self.source_max_mw < 0.0:
             raise ValueError("source_max_mw must not be negative")
         return self

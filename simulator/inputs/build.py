@@ -30,6 +30,7 @@ from simulator.inputs.series import (
     Bounds,
     Period,
     align,
+    range_problems,
     read_header,
     read_series,
     source_times,
@@ -120,18 +121,50 @@ def source_temperature_c(unit: Unit, t_air_c: np.ndarray, day: np.ndarray) -> np
     return seasonal_c(day, s.mean_c, s.amplitude_k, s.warmest_day)
 
 
+def _check_lift(producers: list[Unit], t_source_c: np.ndarray, t_supply_c: np.ndarray,
+                time: np.ndarray, where: str) -> None:
+    """A heat pump lifts heat from a colder source: a source at or above what it delivers
+    (its ``t_sink_max_c``, or the hottest supply set point of the hour if lower) is refused
+    (a hot source is a ``waste_heat`` unit: a heat exchanger, no compressor)."""
+    problems = []
+    for j, unit in enumerate(producers):
+        if not isinstance(unit, HeatPumpUnit):
+            continue
+        sink_c = np.minimum(t_supply_c, unit.t_sink_max_c)
+        hot = np.flatnonzero(t_source_c[:, j] >= sink_c)
+        if len(hot):
+            i = hot[0]
+            problems.append(
+                f"{where}: units.{unit.name}: the heat source is at {t_source_c[i, j]:.1f} °C at "
+                f"{pd.Timestamp(time[i]):%Y-%m-%dT%H:%M} (and {len(hot) - 1} more hours), not "
+                f"below the {sink_c[i]:.1f} °C the heat pump delivers: a heat pump lifts heat "
+                "from a colder source (for a source this hot use a waste_heat unit)")
+    if problems:
+        raise ConfigError(problems)
+
+
 def build_inputs(
     scenario: Scenario, consumer_names: list[str], consumer_design_w: np.ndarray,
     hours: int | None = None, plant_names: list[str] | None = None,
+    config_path: Path | None = None,
 ) -> HourlyInputs:
     """All hourly inputs for the scenario's period (optionally shortened to ``hours``);
-    ``plant_names`` (the heat network's plants) gives each plant its supply set point."""
+    ``plant_names`` (the heat network's plants) gives each plant its supply set point;
+    ``config_path`` (the scenario file) starts the lines of scenario-level problems.
+
+    Values are checked after every transformation the scenario applies (the weather's
+    ``offset_k``; a heat pump's source against what it delivers), not only as read."""
     period = Period.from_start(scenario.period.start, hours or scenario.period.hours)
     times = source_times(period, scenario.weather.source_year)
     w = scenario.weather
     frame = read_series(w.file, w.time_column, [w.column], "weather", AIR_C)
     t_air_c, filled = align(frame, times, w.file, "weather")
     t_air_c = t_air_c[:, 0] + w.offset_k
+    if w.offset_k:
+        problems = range_problems(t_air_c, period.time, AIR_C,
+                                  f"{w.file}: weather with offset_k {w.offset_k:g} K")
+        if problems:
+            raise ConfigError(problems)
     d = scenario.demand
     if d.rhythm is None:
         fraction = demand_fraction(t_air_c, d.design_t_air_c, d.heating_limit_c,
@@ -171,12 +204,14 @@ def build_inputs(
     t_source_c = np.column_stack(
         [source_temperature_c(u, t_air_c, day) for u in producers]
     ) if producers else np.zeros((period.hours, 0))
-    g = scenario.ground
     st = scenario.supply_temperature
     t_supply_k = supply_temperature_c(t_air_c, st.curve_c) + C_TO_K
     plant_t_supply_k = np.column_stack([
         supply_temperature_c(t_air_c, st.plants[p].curve_c) + C_TO_K if p in st.plants
         else t_supply_k for p in plant_names or []]) if plant_names else np.zeros((len(t_air_c), 0))
+    _check_lift(producers, t_source_c, np.column_stack([t_supply_k, plant_t_supply_k]).max(
+        axis=1) - C_TO_K, period.time, str(config_path or "scenario"))
+    g = scenario.ground
     return HourlyInputs(
         time=period.time,
         t_air_k=t_air_c + C_TO_K,

@@ -228,6 +228,18 @@ def _parse_series(path: Path, time_column: str, columns: list[str], label: str,
     return frame.sort_index()
 
 
+def range_problems(values: np.ndarray, times: np.ndarray, bounds: Bounds, where: str
+                   ) -> list[str]:
+    """Hours whose ``values`` (after an offset or a scaling the scenario applies) lie outside
+    ``bounds``: the first :data:`SHOWN` and a count, each line starting with ``where``."""
+    out = np.flatnonzero(~((values >= bounds.low) & (values <= bounds.high)))
+    lines = [f"{where}: {values[i]:g} at {pd.Timestamp(times[i]):%Y-%m-%dT%H:%M} (UTC) is "
+             f"outside {bounds.low:g}..{bounds.high:g} ({bounds.what})" for i in out[:SHOWN]]
+    if len(out) > SHOWN:
+        lines.append(f"{where}: {len(out) - SHOWN} more hour(s) outside the range")
+    return lines
+
+
 def _runs(missing: np.ndarray) -> list[tuple[int, int]]:
     """(start, length) of every run of True."""
     edges = np.diff(np.r_[0, missing.astype(np.int8), 0])

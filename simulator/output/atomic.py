@@ -58,7 +58,7 @@ def _alive(pid: int) -> bool:
 
 def _existing_ancestor(path: Path) -> Path:
     for parent in path.parents:
-        if parent.exists():
+        if os.path.exists(parent):  # False, not ENAMETOOLONG, for a too-long name
             return parent
     return Path(path.anchor or ".")
 
@@ -68,22 +68,26 @@ def output_problems(path: str | os.PathLike[str]) -> list[str]:
     parent, a name too long for the file system), found before anything is simulated: the
     nearest existing folder is probed by creating and removing a temp file in it."""
     target = Path(path)
-    if target.is_dir():
-        return [f"{target}: is a directory; give the cube's file path, e.g. {target / 'x.nc'}"]
-    if target.exists() and not target.is_file():
-        return [f"{target}: exists and is not a regular file"]
     folder = _existing_ancestor(target.absolute())
-    if not folder.is_dir():
-        return [f"{target}: {folder} is a file, not a folder"]
     try:
-        name_max = os.pathconf(folder, "PC_NAME_MAX")
+        name_max = os.pathconf(folder if folder.is_dir() else folder.parent, "PC_NAME_MAX")
     except (OSError, ValueError):
         name_max = 255
-    longest = len(temp_name(target).name)
+    longest = len(temp_name(target).name.encode())
     too_long = [part for part in target.parts if len(part.encode()) > name_max]
-    if too_long or longest > name_max:
+    if too_long or longest > name_max:  # before any stat: a long name raises ENAMETOOLONG
         return [f"{target}: the file name is too long for the file system "
-                f"(names of at most {name_max - (longest - len(target.name))} bytes)"]
+                f"(names of at most {name_max - (longest - len(target.name.encode()))} bytes)"]
+    try:
+        if target.is_dir():
+            return [f"{target}: is a directory; give the cube's file path, e.g. "
+                    f"{target / 'x.nc'}"]
+        if target.exists() and not target.is_file():
+            return [f"{target}: exists and is not a regular file"]
+    except OSError as err:
+        return [f"{target}: cannot be used: {err.strerror or err}"]
+    if not folder.is_dir():
+        return [f"{target}: {folder} is a file, not a folder"]
     try:
         fd, probe = tempfile.mkstemp(prefix=".districtsim-probe-", dir=folder)
         os.close(fd)

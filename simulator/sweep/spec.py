@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.config import ConfigError, apply_overrides, parse_scenario, read_yaml
+from simulator.config.loader import resolve_key
 from simulator.constants import RESULTS_DIR
 
 if TYPE_CHECKING:
@@ -129,38 +130,6 @@ def expand(sweep: Sweep) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def resolve_key(raw: Any, dotted: str) -> tuple[str, str | None]:
-    """``dotted`` with list items named by index, and why it cannot address ``raw`` (or None).
-
-    A list item is addressed by its index (``units.0.heat_mw``) or, when the items are mappings
-    with a ``name``, by that name (``units.ground_hp.heat_mw`` -> ``units.0.heat_mw``), which
-    survives units being added or reordered in the base scenario.
-    """
-    node = raw
-    parts = dotted.split(".")
-    out: list[str] = []
-    for depth, part in enumerate(parts):
-        here = ".".join(parts[:depth]) or "(top level)"
-        if isinstance(node, list):
-            names = [item.get("name") if isinstance(item, dict) else None for item in node]
-            if part in names:
-                part = str(names.index(part))
-            elif not re.fullmatch(r"\d+", part):
-                known = ", ".join(str(n) for n in names if n is not None)
-                return dotted, f"'{here}' has no item named '{part}' (index or name: {known})"
-            if int(part) >= len(node):
-                return dotted, f"index {part} out of range: '{here}' has {len(node)} items"
-            node = node[int(part)]
-        elif isinstance(node, dict):
-            if part in node and node[part] is None and depth < len(parts) - 1:
-                return dotted, f"'{'.'.join(parts[:depth + 1])}' is null in the base scenario"
-            node = node.get(part)  # a missing key is created; the schema then judges it
-        elif node is not None:
-            return dotted, f"'{here}' is a single value, it has no '{part}'"
-        out.append(part)
-    return ".".join(out), None
-
-
 def _label(case_id: str, parameters: Mapping[str, Any]) -> str:
     return f"{case_id} ({', '.join(f'{k}={v}' for k, v in parameters.items())})"
 
@@ -211,7 +180,7 @@ def plan(sweep: Sweep, hours: int | None = None) -> list[Case]:
             district = districts[key]
             check_wiring(scenario, district, sweep.base)
             build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
-                         hours)
+                         hours, config_path=sweep.base)
         except ConfigError as err:
             for problem in err.problems:
                 found.setdefault(problem, []).append(_label(case_id, params))
