@@ -24,7 +24,7 @@ help:
 	@echo "make validate [CONFIG=...]                 check a scenario against its district"
 	@echo "make lint                                  ruff"
 	@echo "make sweep [SWEEP=configs/sweeps/x.yaml] [EXECUTOR=serial|local|slurm|pbs] [WORKERS=N]"
-	@echo "           [HOURS=N] [RESUME=1]            run every case of a sweep into results/<sweep>/"
+	@echo "           [HOURS=N] [RESUME=1 [PRUNE=1]]  run every case of a sweep into results/<sweep>/"
 	@echo "make sweep PLAN=1 [CORES=N] [HOURS=N]      size it instead: cases, core-hours, memory,"
 	@echo "                                           an execution block (runs no case)"
 	@echo "make plots [CUBE=results/x.nc|results/sweep] figures + index.html of a cube or sweep dir"
@@ -78,7 +78,8 @@ networks: install
 
 sweep: install
 	$(PY) -m simulator sweep $(SWEEP) $(if $(PLAN),--plan $(if $(CORES),--cores $(CORES)),\
-		--executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) $(if $(RESUME),--resume)) \
+		--executor $(EXECUTOR) $(if $(WORKERS),--workers $(WORKERS)) $(if $(RESUME),--resume) \
+		$(if $(PRUNE),--prune)) \
 		$(if $(HOURS),--hours $(HOURS))
 
 bench: install

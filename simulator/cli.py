@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     p_swp.add_argument("--out", type=Path, help="results directory (default results/<sweep>)")
     p_swp.add_argument("--resume", action="store_true",
                        help="keep finished cases with matching config, run the rest")
+    p_swp.add_argument("--prune", action="store_true",
+                       help="with --resume: delete (listing them first) the cubes of cases the "
+                       "sweep no longer defines; without it they are left alone")
     p_swp.add_argument("--execution", type=Path,
                        help="execution YAML (cluster options) instead of the sweep's block")
     p_swp.add_argument("--plan", action="store_true",
@@ -228,10 +231,16 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     report = run_sweep(args.sweep, executor=args.executor, workers=args.workers,
                        hours=args.hours, out=args.out, resume=args.resume,
-                       execution=args.execution)
+                       execution=args.execution, prune=args.prune)
     print(f"sweep {report.name}: {report.done} of {report.cases} cases done, "
           f"{report.failed} failed, {len(report.kept)} kept from before, "
           f"{report.wall_time_s:.1f} s")
+    if report.dropped:
+        print(f"left alone: {len(report.dropped)} cube(s) of cases no longer in the sweep, "
+              f"not counted above ({', '.join(f'{c}.nc' for c in report.dropped)}); "
+              "--resume --prune deletes them")
+    if report.pruned:
+        print(f"pruned: {', '.join(f'{c}.nc' for c in report.pruned)}")
     for case_id, error in report.failures:
         print(f"  failed {case_id}: {error}", file=sys.stderr)
     print(f"results: {report.out} (manifest: {report.manifest})")

@@ -351,18 +351,30 @@ def _parameter_coord(values: list[Any]) -> np.ndarray:
     return np.array(values, dtype=object if len(present) < len(values) else None)
 
 
+def _manifest(manifest: Path) -> dict[str, Any]:
+    """A sweep directory's manifest ({} without one)."""
+    books = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    if not isinstance(books, dict):
+        raise ValueError(f"{manifest}: not a manifest with a 'cases' list")
+    return books
+
+
 def open_results(path: str | os.PathLike[str]) -> xr.Dataset:
     """Open one cube (loaded into memory), or every ``*.nc`` in a directory along a new
     ``scenario`` dimension (swept parameters from ``manifest.json`` as coordinates, ``.`` in
     keys replaced by ``__``). A directory opens lazily: its variables are dask arrays, read
     from the files only when computed (``.values``, ``.compute()``, ``.load()``), so a sweep of
-    hundreds of year-long cases opens in a fraction of its size."""
+    hundreds of year-long cases opens in a fraction of its size. The cubes the manifest lists
+    as ``dropped`` (former cases its sweep left in the folder) are not opened."""
     path = Path(path)
     if path.is_file():
         return _load(path)
     if not path.is_dir():
         raise FileNotFoundError(f"no result cube or directory at {path}")
-    files = sorted(p for p in path.glob("*.nc") if p.is_file() and not p.name.startswith("."))
+    books = _manifest(path / "manifest.json")
+    left = {d.get("case_id") for d in books.get("dropped") or [] if isinstance(d, dict)}
+    files = sorted(p for p in path.glob("*.nc") if p.is_file() and not p.name.startswith(".")
+                   and p.stem not in left)  # a former case's cube, left by its sweep
     if not files:
         raise FileNotFoundError(f"no *.nc result cubes in directory {path}")
     cubes = [_open_lazy(p) for p in files]
@@ -375,13 +387,8 @@ def open_results(path: str | os.PathLike[str]) -> xr.Dataset:
         compat="override", join="outer", combine_attrs="drop_conflicts",
     )
     ds = ds.assign_coords(case_id=("scenario", np.array(stems, dtype=str)))
-    manifest = path / "manifest.json"
-    if manifest.is_file():
-        try:
-            cases = json.loads(manifest.read_text(encoding="utf-8")).get("cases", [])
-        except (json.JSONDecodeError, AttributeError) as exc:
-            raise ValueError(f"{manifest}: not a manifest with a 'cases' list: {exc}") from exc
-        params = {c.get("case_id"): c.get("parameters") or {} for c in cases}
+    if books:
+        params = {c.get("case_id"): c.get("parameters") or {} for c in books.get("cases", [])}
         keys = sorted({k for s in stems for k in params.get(s, {})})
         for key in keys:
             values = [params.get(s, {}).get(key) for s in stems]

@@ -2,8 +2,10 @@
 
 ``manifest.json`` (written atomically by the driver only, after every finished case) records
 per case its parameters, config hash, status (``pending``/``done``/``failed``), error text,
-wall, CPU and numba compile time (s). A cube is kept on resume when its ``config_sha256``
-and time length match.
+wall, CPU and numba compile time (s); its header says which sweep wrote it
+(:mod:`simulator.sweep.owner`) and lists under ``dropped`` the entries of former cases whose
+cubes were left in the folder (``open_results`` skips them). A cube is kept on resume when its
+``config_sha256`` and time length match.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,6 @@ from typing import Any
 
 import xarray as xr
 
-from simulator.config import ConfigError
 from simulator.sweep.spec import Case
 
 MANIFEST = "manifest.json"
@@ -74,15 +74,6 @@ class Manifest:
                            "cases": list(self.entries.values())}, self.path)
 
 
-def read_manifest_cases(out: Path) -> dict[str, dict[str, Any]]:
-    """Entries of an existing manifest by case id ({} when absent or unreadable)."""
-    try:
-        cases = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("cases", [])
-        return {c["case_id"]: c for c in cases if isinstance(c, dict) and "case_id" in c}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
 def cube_matches(path: Path, config_sha256: str, hours: int) -> bool:
     """True when ``path`` is a readable cube of this exact config and time length (h)."""
     try:
@@ -92,14 +83,6 @@ def cube_matches(path: Path, config_sha256: str, hours: int) -> bool:
         return False
 
 
-def check_out_dir(out: Path, resume: bool) -> None:
-    """Refuse an ``out`` that already holds results unless resuming them."""
-    held = out.is_dir() and ((out / MANIFEST).exists() or any(out.glob("*.nc")))
-    if held and not resume:
-        raise ConfigError([f"{out}: --out: already holds sweep results; pass --resume to "
-                           "continue them, or choose another directory"])
-
-
 def finished_cases(out: Path, cases: list[Case]) -> list[str]:
     """Ids of the cases whose cube in ``out`` matches their config hash and time length."""
     return [c.case_id for c in cases
@@ -107,17 +90,22 @@ def finished_cases(out: Path, cases: list[Case]) -> list[str]:
             and cube_matches(out / f"{c.case_id}.nc", c.config_sha256, c.hours)]
 
 
-def clean_out_dir(out: Path, cases: list[Case], kept: list[str]) -> None:
-    """Create ``out``; remove stale ``.*.tmp-*`` files and the cubes of cases not ``kept``
-    (from another config or period), and warn on stderr of cubes outside the sweep."""
+def clean_out_dir(out: Path, cases: list[Case], kept: list[str], prune: list[str]) -> None:
+    """Create ``out``; remove stale ``.*.tmp-*`` files, the cubes of this sweep's cases not
+    ``kept`` (another config or period: they run again) and, listed on stdout first, the cubes
+    of the former cases ``prune``. Other cubes stay; those outside the sweep and its manifest
+    are named in a warning on stderr."""
     out.mkdir(parents=True, exist_ok=True)
     for tmp in out.glob(".*.tmp-*"):
         tmp.unlink(missing_ok=True)
-    for case in cases:
-        if case.case_id not in kept:
-            (out / f"{case.case_id}.nc").unlink(missing_ok=True)
-    ids = {f"{c.case_id}.nc" for c in cases}
-    foreign = sorted(p.name for p in out.glob("*.nc") if p.name not in ids)
-    if foreign:
-        print(f"warning: {out} holds cubes outside this sweep ({', '.join(foreign)}); "
-              "open_results will include them", file=sys.stderr)
+    if prune:
+        print(f"--prune: deleting {len(prune)} cube(s) of cases no longer in the sweep: "
+              + ", ".join(f"{out / case_id}.nc" for case_id in prune), flush=True)
+    for case_id in [*(c.case_id for c in cases if c.case_id not in kept), *prune]:
+        (out / f"{case_id}.nc").unlink(missing_ok=True)
+
+
+def foreign_cubes(out: Path, cases: list[Case], dropped: list[str]) -> list[str]:
+    """The names of the cubes in ``out`` that are neither this sweep's nor former cases'."""
+    ids = {f"{c.case_id}.nc" for c in cases} | {f"{d}.nc" for d in dropped}
+    return sorted(p.name for p in out.glob("*.nc") if p.name not in ids)

@@ -2,8 +2,10 @@
 
 Each case becomes ``<out>/<case_id>.nc``, written atomically by :func:`simulator.api.run` in the
 process that simulates it (results travel as paths); ``<out>/manifest.json`` is kept by the
-driver (:mod:`simulator.sweep.manifest`). ``resume=True`` keeps every cube whose
-``config_sha256`` and time length match, removes stale temp files, and runs the rest.
+driver (:mod:`simulator.sweep.manifest`). The folder must be new, empty or this sweep's
+(:mod:`simulator.sweep.owner`); ``resume=True`` keeps every cube whose ``config_sha256`` and
+time length match, removes stale temp files, and runs the rest; ``prune=True`` also deletes
+the cubes of cases the sweep no longer defines (else they are left alone).
 
 The cases come from :mod:`simulator.sweep.spec`; executors live in
 :mod:`simulator.sweep.executors`: ``serial`` runs in this process; ``local``, ``slurm`` and
@@ -13,10 +15,11 @@ The cases come from :mod:`simulator.sweep.spec`; executors live in
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +36,25 @@ from simulator.sweep.executors import (
 from simulator.sweep.manifest import (
     MANIFEST,
     Manifest,
-    check_out_dir,
     clean_out_dir,
     finished_cases,
-    read_manifest_cases,
+    foreign_cubes,
 )
+from simulator.sweep.owner import claim, confirm, dropped_entries, identity
 from simulator.sweep.progress import Progress
-from simulator.sweep.spec import default_out, load_sweep, plan
+from simulator.sweep.spec import Case, Sweep, default_out, load_sweep, plan
 
 EXECUTORS = ("serial", "local", "slurm", "pbs")
-MANIFEST_FORMAT = "districtsim-sweep/1"
+MANIFEST_FORMAT = "districtsim-sweep/2"  # /1 had no sweep_sha256 and no dropped
 
 
 @dataclass
 class SweepReport:
-    """The outcome of :func:`run_sweep`: counts, the cases run now, and failures with errors."""
+    """The outcome of :func:`run_sweep`: counts, the cases run now, and failures with errors.
+
+    ``dropped``: former cases (no longer in the sweep) whose cubes were left in ``out``;
+    ``pruned``: those deleted (``prune=True``). Neither counts in ``cases`` or ``done``.
+    """
 
     name: str
     out: Path
@@ -58,6 +65,8 @@ class SweepReport:
     ran: list[str]
     failures: list[tuple[str, str]]
     wall_time_s: float
+    dropped: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
 
     @property
     def manifest(self) -> Path:
@@ -73,6 +82,7 @@ def run_sweep(
     resume: bool = False,
     execution: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    prune: bool = False,
 ) -> SweepReport:
     """Run every case of a sweep file; a :class:`SweepReport`. Failed cases do not stop others.
 
@@ -81,7 +91,10 @@ def run_sweep(
     ``execution`` block or the ``execution`` YAML file), or a ``distributed.Client`` to use as is.
     ``hours`` shortens every case; ``out`` defaults to ``results/<sweep name>``; ``progress``
     forces the stderr progress line on or off (default: on when stderr is a terminal).
-    Raises ConfigError (nothing run) on any bad case or option.
+    ``out`` must be new, empty or this sweep's (:mod:`simulator.sweep.owner`); with results in
+    it only with ``resume``. Cubes of cases the sweep no longer defines are left alone unless
+    ``prune`` (with ``resume``), which deletes them after listing them on stdout.
+    Raises ConfigError (nothing run, nothing in ``out`` changed) on any bad case or option.
     """
     start = time.perf_counter()
     sweep = load_sweep(sweep_path)
@@ -89,28 +102,20 @@ def run_sweep(
         sweep = replace(sweep, execution=read_yaml(Path(execution)))
     where = Path(execution) if execution is not None else sweep.path
     check_execution(sweep.execution, where)
-    if isinstance(executor, str) and executor not in EXECUTORS:
-        raise ConfigError([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"])
-    if workers is not None and workers <= 0:
-        raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
-    cases = plan(sweep, hours)
+    _check_options(sweep, executor, workers, resume, prune)
     out_dir = (Path(out) if out is not None else default_out(sweep)).resolve()
-    check_out_dir(out_dir, resume)
+    books = claim(out_dir, sweep, resume)  # before plan() loads the solvers (and numba)
+    cases = plan(sweep, hours)
+    if books is not None:
+        confirm(out_dir, books, sweep, cases)
     kept = finished_cases(out_dir, cases) if resume else []
+    dropped = dropped_entries(out_dir, books, cases)
     tasks = [CaseTask(c.case_id, str(sweep.base), c.overrides, hours,
                       str(out_dir / f"{c.case_id}.nc")) for c in cases if c.case_id not in kept]
-    header = {"format": MANIFEST_FORMAT, "sweep": sweep.name,
-              "sweep_file": str(sweep.path.resolve()), "description": sweep.description,
-              "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
-              "executor": executor if isinstance(executor, str) else type(executor).__name__,
-              "numba_cache_dir": str(jitcache.cache_dir() or "numba's default")}
-    previous = read_manifest_cases(out_dir) if resume else {}
+    header = _header(sweep, hours, executor, [] if prune else dropped)
     with _executor(executor, tasks, workers, sweep.execution, where, header) as execute:
-        clean_out_dir(out_dir, cases, kept)
-        manifest = Manifest(out_dir / MANIFEST, header, cases, previous)
-        for case_id in kept:
-            manifest.entries[case_id]["status"] = "done"
-        manifest.write()
+        manifest = _start(out_dir, header, cases, kept, books or {},
+                          [d["case_id"] for d in dropped] if prune else [])
         bar = Progress(sweep.name, len(cases), len(kept), enabled=progress)
         try:
             for outcome in execute(tasks):
@@ -118,7 +123,7 @@ def run_sweep(
                 bar.update(outcome["status"])
         finally:
             bar.close()
-    entries = manifest.entries.values()
+    entries, ids = manifest.entries.values(), [d["case_id"] for d in dropped]
     return SweepReport(
         name=sweep.name, out=out_dir, cases=len(cases),
         done=sum(e["status"] == "done" for e in entries),
@@ -126,7 +131,49 @@ def run_sweep(
         kept=kept, ran=[t.case_id for t in tasks],
         failures=[(e["case_id"], e["error"]) for e in entries if e["status"] == "failed"],
         wall_time_s=time.perf_counter() - start,
+        dropped=[] if prune else ids, pruned=ids if prune else [],
     )
+
+
+def _check_options(sweep: Sweep, executor: Any, workers: int | None, resume: bool,
+                   prune: bool) -> None:
+    """ConfigError for an unknown executor, a worker count below 1, ``prune`` alone."""
+    if isinstance(executor, str) and executor not in EXECUTORS:
+        raise ConfigError([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"])
+    if workers is not None and workers <= 0:
+        raise ConfigError([f"{sweep.path}: --workers: must be a positive number"])
+    if prune and not resume:
+        raise ConfigError([f"{sweep.path}: --prune: only with --resume (a run without it "
+                           "starts in a folder without results)"])
+
+
+def _header(sweep: Sweep, hours: int | None, executor: Any,
+            dropped: list[dict[str, Any]]) -> dict[str, Any]:
+    """The manifest's header: the sweep's identity, its definition, how it runs, ``dropped``."""
+    return {"format": MANIFEST_FORMAT, **identity(sweep), "description": sweep.description,
+            "base": str(sweep.base), "mode": sweep.mode, "fixed": sweep.fixed, "hours": hours,
+            "executor": executor if isinstance(executor, str) else type(executor).__name__,
+            "numba_cache_dir": str(jitcache.cache_dir() or "numba's default"),
+            "dropped": dropped}
+
+
+def _start(out: Path, header: dict[str, Any], cases: list[Case], kept: list[str],
+           books: dict[str, Any], prune: list[str]) -> Manifest:
+    """Clean ``out`` (:func:`clean_out_dir`), warn of cubes outside the sweep, and write the
+    first manifest: the ``kept`` cases done, the others pending."""
+    clean_out_dir(out, cases, kept, prune)
+    dropped = [d["case_id"] for d in header["dropped"]]
+    foreign = foreign_cubes(out, cases, dropped)
+    if foreign:
+        print(f"warning: {out} holds cubes outside this sweep ({', '.join(foreign)}); "
+              "open_results will include them", file=sys.stderr)
+    previous = {c["case_id"]: c for c in books.get("cases", [])
+                if isinstance(c, dict) and "case_id" in c}
+    manifest = Manifest(out / MANIFEST, header, cases, previous)
+    for case_id in kept:
+        manifest.entries[case_id]["status"] = "done"
+    manifest.write()
+    return manifest
 
 
 Execute = Callable[[list[CaseTask]], Iterator[Outcome]]
