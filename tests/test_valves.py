@@ -202,3 +202,17 @@ def test_a_network_with_open_valves_runs(tmp_path, capsys):
     with open_results(out) as ds:
         assert ds.converged.values.tolist() == [1, 1]
         assert (ds.consumer_heat_mw.sel(consumer="school").values > 0).all()
+
+
+def test_a_plant_islanded_for_a_window_feeds_nothing_then(tmp_path, capsys):
+    raw = scenario(UNITS)
+    raw["events"] = [{"type": "pipe_closure", "pipe": pipe, "start": "2030-01-01T01:00",
+                      "hours": 1} for pipe in ("trunk_s7_8", "trunk_r7_8")]
+    config = write(tmp_path, build_heat_net(), raw)
+    out = tmp_path / "window.nc"
+    assert main(["run", str(config), "--hours", "3", "--output", str(out)]) == 0, \
+        capsys.readouterr().err
+    with open_results(out) as ds:
+        assert ds.converged.values.tolist() == [1, 1, 1]
+        east = ds.plant_heat_mw.sel(plant=FIXED_PLANT).values
+        assert east[1] == 0.0 and east[0] > 0 and east[2] > 0

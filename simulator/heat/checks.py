@@ -3,9 +3,11 @@
 :func:`network_problems` reads a raw ``net`` (never solved) and returns ``"<table> 'name': reason"``
 lines, all of them at once: elements the simulator does not model, indices that point nowhere,
 missing, NaN, infinite, zero or negative values, duplicate names, junctions without connections,
-the pressure-holding plant (exactly one), consumers cut off from it and plants whose flow and
-return are swapped. :func:`scenario_problems` adds what depends on the scenario (initial junction
-temperatures below its return temperature). :func:`load_heat` reads a JSON file through them.
+the pressure-holding plant (exactly one), plants islanded and consumers cut off by closed
+valves or out-of-service pipes (:mod:`simulator.heat.topology`, naming the cuts) and plants
+whose flow and return are swapped. :func:`scenario_problems` adds what depends on the scenario
+(initial junction temperatures below its return temperature). :func:`read_net` reads a JSON
+file through them.
 
 A pandapipes network solves hour after hour with any of these flaws and returns zeros or NaN as
 if converged (measured: a NaN design load makes every consumer's load NaN, a consumer with no
