@@ -1,7 +1,7 @@
 """Schema of scheduled and random events and of the grid-coupling limits (config room).
 
 Events change what the hourly coordinator sees: a unit's available share (outage = 0,
-derate = a share), a line or transformer out of service, a pipe (or valve) closed. A window
+derate = a share), a line or transformer out of service, a pipe closed. A window
 starts at ``start`` and lasts ``hours``; with ``every_hours`` it recurs until the period ends
 (or ``repeat`` times). ``random_failures`` draws alternating up and repair times (exponential,
 means ``mttf_h`` and ``mttr_h``) for each listed unit from a seeded generator.
@@ -74,7 +74,8 @@ class TrafoOutage(_Window):
 
 
 class PipeClosure(_Window):
-    """A pipe or valve of the heat network closed (pandapipes ``in_service`` False)."""
+    """A pipe of the heat network closed (pandapipes ``in_service`` False); valves are no
+    event target (close the pipe next to one). What it cuts off is a run-time matter."""
 
     type: Literal["pipe_closure"]
     pipe: str

@@ -3,9 +3,11 @@
 :func:`network_problems` reads a raw ``net`` (never solved) and returns ``"<table> 'name': reason"``
 lines, all of them at once: elements the simulator does not model, indices that point nowhere,
 missing, NaN, infinite, zero or negative values, duplicate names, junctions without connections,
-the pressure-holding plant (exactly one), consumers cut off from it and plants whose flow and
-return are swapped. :func:`scenario_problems` adds what depends on the scenario (initial junction
-temperatures below its return temperature). :func:`load_heat` reads a JSON file through them.
+the pressure-holding plant (exactly one), plants islanded and consumers cut off by closed
+valves or out-of-service pipes (:mod:`simulator.heat.topology`, naming the cuts) and plants
+whose flow and return are swapped. :func:`scenario_problems` adds what depends on the scenario
+(initial junction temperatures below its return temperature). :func:`read_net` reads a JSON
+file through them.
 
 A pandapipes network solves hour after hour with any of these flaws and returns zeros or NaN as
 if converged (measured: a NaN design load makes every consumer's load NaN, a consumer with no
@@ -14,24 +16,24 @@ path to the plant is booked as unserved demand), so they are refused here, not f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandapipes
 import pandas as pd
 
-from simulator.naming import unique_names
+from simulator.heat.topology import (
+    JUNCTION_COLUMNS,
+    MODELLED,
+    PLANTS,
+    element_names,
+    element_tables,
+    in_service,
+    topology_problems,
+    valve_problems,
+)
 from simulator.netfile import read_checked
 
-#: tables the simulator drives, with the prefix of their generated names
-MODELLED = {"junction": "junction_", "pipe": "pipe_", "valve": "valve_",
-            "heat_consumer": "consumer_", "circ_pump_pressure": "plant_",
-            "circ_pump_mass": "plant_mass_"}
-PLANTS = ("circ_pump_pressure", "circ_pump_mass")
-JUNCTION_COLUMNS = ("junction", "from_junction", "to_junction", "return_junction",
-                    "flow_junction", "element")
 #: (table, column, rule) of every value the solve uses; rules: ``>0``, ``>=0``, ``finite``,
 #: ``bool``. ``text_k``, ``treturn_k``, ``t_flow_k`` and plant flows are set by the simulator.
 VALUES: tuple[tuple[str, str, str], ...] = (
@@ -54,22 +56,9 @@ RULE = {">0": "must be a positive number", ">=0": "must be a number >= 0",
 SHOWN = 12
 
 
-def _tables(net: pandapipes.pandapipesNet) -> list[str]:
-    """Element tables of ``net``: its components, and the modelled tables it holds."""
-    names = [c.table_name() for c in getattr(net, "component_list", [])]
-    names += [t for t in MODELLED if t in net and t not in names]
-    return [t for t in names if t in net and isinstance(net[t], pd.DataFrame)]
-
-
-def _names(net: pandapipes.pandapipesNet, table: str) -> list[str]:
-    return unique_names(net[table], MODELLED.get(table, f"{table}_"))
-
-
-def _on(frame: pd.DataFrame) -> np.ndarray:
-    """In-service mask (a missing column: all in service; only ``True`` counts)."""
-    if "in_service" not in frame:
-        return np.ones(len(frame), dtype=bool)
-    return np.array([v is True or v is np.True_ or v == 1 for v in frame["in_service"]])
+_tables = element_tables
+_names = element_names
+_on = in_service
 
 
 def _bad(values: pd.Series, rule: str) -> np.ndarray:
@@ -152,7 +141,9 @@ def _value_problems(net: pandapipes.pandapipesNet, found: Problems) -> None:
 
 
 def _reference_problems(net: pandapipes.pandapipesNet, found: Problems) -> bool:
-    """Junction indices that point nowhere, and elements whose two ends are one junction."""
+    """Junction (and a valve's pipe) indices that point nowhere, and elements whose two ends
+    are one junction. A valve's ``element`` is a junction or a pipe by its ``et``
+    (:func:`simulator.heat.topology.valve_problems`), never read as a junction here."""
     junctions = set(net.junction.index)
     ok = True
     for table in _tables(net):
@@ -160,18 +151,24 @@ def _reference_problems(net: pandapipes.pandapipesNet, found: Problems) -> bool:
         if table == "junction" or not len(frame):
             continue
         names = _names(net, table)
-        for column in (c for c in JUNCTION_COLUMNS if c in frame):
+        valve = table == "valve" and "from_junction" not in frame
+        for column in (c for c in JUNCTION_COLUMNS if c in frame
+                       and not (valve and c == "element")):
             for i, value in enumerate(frame[column]):
                 if value not in junctions:
                     ok = False
                     found.add(table, column, f"{table} '{names[i]}': {column} {value!r} is not "
                               "a junction index of the network")
-        ends = [c for c in (("from_junction", "to_junction"), ("flow_junction", "return_junction"),
-                            ("junction", "element")) if c[0] in frame and c[1] in frame]
+        ends = [c for c in (("from_junction", "to_junction"), ("flow_junction", "return_junction"))
+                if c[0] in frame and c[1] in frame]
         for a, b in ends[:1]:
             for i in np.flatnonzero(frame[a].to_numpy() == frame[b].to_numpy()):
                 found.add(table, "loop", f"{table} '{names[i]}': {a} and {b} are the same "
                           "junction")
+    if ok:  # a valve's pipe is looked up only when every junction index is sound
+        for table, kind, line in valve_problems(net):
+            ok = False
+            found.add(table, kind, line)
     return ok
 
 
@@ -235,108 +232,9 @@ def network_problems(net: pandapipes.pandapipesNet) -> list[str]:
                       "its demand would go unserved every hour; remove it or put it in service")
     slack = net["circ_pump_pressure"] if "circ_pump_pressure" in net else pd.DataFrame()
     if refs_ok and len(slack) and _on(slack).sum() == 1 and len(consumers):
-        _topology_problems(net, found)
+        for table, kind, line in topology_problems(net):
+            found.add(table, kind, line)
     return found.lines()
-
-
-def _edges(net: pandapipes.pandapipesNet, table: str, a: str, b: str
-           ) -> Iterable[tuple[int, int, int]]:
-    frame = net[table] if table in net else pd.DataFrame()
-    if not len(frame):
-        return []
-    on = _on(frame)
-    if table == "valve":
-        on &= frame["opened"].to_numpy(dtype=bool)
-    return [(int(x), int(y), i) for i, (x, y) in
-            enumerate(zip(frame[a], frame[b], strict=True)) if on[i]]
-
-
-def reachable_consumers(net: pandapipes.pandapipesNet) -> np.ndarray:
-    """Which consumers are fed now (pipes closed by events included): their supply junction
-    has a path of in-service pipes and open valves to the flow junction of the in-service
-    pressure-holding plant, and their return junction one to its return junction. A solve
-    that leaves one of them without a result has failed; the others are cut off (unserved)."""
-    pipes = nx.Graph()
-    pipes.add_nodes_from(net.junction.index)
-    valve = ("from_junction", "to_junction") if "from_junction" in net.get("valve", ()) else (
-        "junction", "element")
-    for table, ends in (("pipe", ("from_junction", "to_junction")), ("valve", valve)):
-        pipes.add_edges_from((x, y) for x, y, _ in _edges(net, table, *ends))
-    slack = _edges(net, "circ_pump_pressure", "flow_junction", "return_junction")
-    if not slack:
-        return np.zeros(len(net.heat_consumer), dtype=bool)
-    flow = nx.node_connected_component(pipes, slack[0][0])
-    back = nx.node_connected_component(pipes, slack[0][1])
-    return np.array([int(s) in flow and int(r) in back for s, r in
-                     zip(net.heat_consumer["from_junction"], net.heat_consumer["to_junction"],
-                         strict=True)], dtype=bool)
-
-
-def _topology_problems(net: pandapipes.pandapipesNet, found: Problems) -> None:
-    """Orphan junctions, consumers cut off from the slack plant, swapped plants."""
-    junctions = _names(net, "junction")
-    at = {j: k for k, j in enumerate(net.junction.index)}
-    used = set()
-    for table in _tables(net):
-        for column in (c for c in JUNCTION_COLUMNS if c in net[table] and table != "junction"):
-            used |= set(net[table][column])
-    for j in net.junction.index[_on(net.junction)]:
-        if j not in used:
-            found.add("junction", "orphan", f"junction '{junctions[at[j]]}': no element "
-                      "connects to it")
-    pipes = nx.Graph()
-    pipes.add_nodes_from(net.junction.index)
-    pipes.add_edges_from((x, y) for x, y, _ in _edges(net, "pipe", "from_junction", "to_junction"))
-    valve = ("from_junction", "to_junction") if "from_junction" in net.get("valve", ()) else (
-        "junction", "element")  # a junction-to-junction valve of older files
-    pipes.add_edges_from((x, y) for x, y, _ in _edges(net, "valve", *valve))
-    side = {j: k for k, comp in enumerate(nx.connected_components(pipes)) for j in comp}
-    consumers = _edges(net, "heat_consumer", "from_junction", "to_junction")
-    plants = {t: _edges(net, t, "flow_junction", "return_junction") for t in PLANTS}
-    _swapped(net, found, side, consumers, plants)
-    whole = pipes.copy()
-    whole.add_edges_from((x, y) for x, y, _ in consumers)
-    for edges in plants.values():
-        whole.add_edges_from((x, y) for x, y, _ in edges)
-    slack = plants["circ_pump_pressure"][0]
-    reach = nx.node_connected_component(whole, slack[0])
-    flows = {side[f] for edges in plants.values() for f, _, _ in edges}
-    returns = {side[r] for edges in plants.values() for _, r, _ in edges}
-    names = _names(net, "heat_consumer")
-    plant = _names(net, "circ_pump_pressure")[slack[2]]
-    for s, r, i in consumers:
-        if s not in reach:
-            why = "no path of in-service pipes and plants leads to it"
-        elif side[s] not in flows:
-            why = f"its supply junction '{junctions[at[s]]}' has no pipe path to a plant's flow"
-        elif side[r] not in returns:
-            why = f"its return junction '{junctions[at[r]]}' has no pipe path to a plant's return"
-        else:
-            continue
-        found.add("heat_consumer", "cut off", f"heat_consumer '{names[i]}': not connected to "
-                  f"the pressure-holding plant '{plant}': {why}")
-    mass = _names(net, "circ_pump_mass") if "circ_pump_mass" in net else []
-    for f, _, i in plants["circ_pump_mass"]:
-        if f not in reach:
-            found.add("circ_pump_mass", "cut off", f"circ_pump_mass '{mass[i]}': not connected "
-                      f"to the pressure-holding plant '{plant}'")
-
-
-def _swapped(net: pandapipes.pandapipesNet, found: Problems, side: dict[int, int],
-             consumers: list[tuple[int, int, int]],
-             plants: dict[str, list[tuple[int, int, int]]]) -> None:
-    """A plant whose flow junction lies on the consumers' return side and whose return
-    junction on their supply side (decided only where the two sides are apart)."""
-    supply = {side[s] for s, _, _ in consumers}
-    ret = {side[r] for _, r, _ in consumers}
-    for table, edges in plants.items():
-        names = _names(net, table) if edges else []
-        for f, r, i in edges:
-            if (side[f] in ret and side[f] not in supply
-                    and side[r] in supply and side[r] not in ret):
-                found.add(table, "swapped", f"{table} '{names[i]}': flow_junction and "
-                          "return_junction are swapped (its flow side meets the consumers' "
-                          "return junctions)")
 
 
 def scenario_problems(net: pandapipes.pandapipesNet, t_return_k: float) -> list[str]:

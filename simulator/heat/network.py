@@ -26,7 +26,7 @@ import pandapipes
 import pandas as pd
 from pandapipes.component_models.component_toolbox import p_correction_height_air
 
-from simulator.heat import checks
+from simulator.heat import checks, topology
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, plant_temperatures, read_result_tables
 from simulator.heat.state import HeatInputs, HeatState, nan_state
@@ -57,7 +57,7 @@ class HeatNetwork:
         if problems:
             raise ValueError("; ".join(problems))
         self._pipe_on_file = net.pipe["in_service"].to_numpy(dtype=bool, copy=True)  # events
-        self._reachable = checks.reachable_consumers(net)  # never open the file's closed pipes
+        self._reachable = topology.reachable_consumers(net)  # never open the file's closed pipes
         self._init_t_k = net.junction["tfluid_k"].to_numpy(copy=True)
         self._init_p_bar = net.junction["pn_bar"].to_numpy(copy=True)
         n_fixed = len(self.fixed_plant_names)
@@ -325,7 +325,7 @@ class HeatNetwork:
         if np.array_equal(open_, self._net.pipe["in_service"].to_numpy(dtype=bool)):
             return
         self._net.pipe["in_service"] = open_
-        self._reachable = checks.reachable_consumers(self._net)
+        self._reachable = topology.reachable_consumers(self._net)
         self._cold_start()
         # the structure changed: the next plain solve sets the fast path up again and checks it
         self._fast = None
