@@ -2,7 +2,8 @@
 
 A valid scenario, a valid sweep file and a small valid district (``networks_factory``) are
 mutated by hypothesis; every mutant either validates and runs (exit 0, or exit 1 with its
-reason: hours that do not converge) or is refused with exit 2 and lines naming a file. The
+reason: hours that do not converge) or is refused with exit 2 and lines naming a file; a
+mutant that runs gives values inside the documented physical ranges (:func:`assert_physical`). The
 budget is fixed (``derandomize``, a few examples each), so ``make test`` stays short and
 repeatable; ``HYPOTHESIS_EXAMPLES`` raises it for a deeper search.
 """
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.config import ConfigError
+from simulator.output.cube import open_results
 from simulator.sweep.spec import load_sweep, plan
 
 from networks_factory import PLANT_BUS, build_grid, build_heat_net, scenario, write_district
@@ -102,6 +104,38 @@ def base_scenario(district: Path) -> dict[str, Any]:
     return raw
 
 
+def assert_physical(cube: Path) -> None:
+    """What a run that exits 0 must hold, whatever the scenario: values inside the documented
+    physical ranges, and no hour called within the grid's limits that is outside them."""
+    with open_results(cube) as cube_ds:
+        ds = cube_ds.transpose("time", ...)
+        cfg = yaml.safe_load(ds.attrs["config_yaml"])
+        ok = ds.converged.values > 0.5
+        assert np.all((ds.t_air_k.values >= 213.15) & (ds.t_air_k.values <= 323.15))
+        for name in ("junction_t_k", "consumer_t_supply_k", "plant_t_supply_k"):
+            values = ds[name].values[ok]
+            values = values[np.isfinite(values)]
+            assert np.all((values > 273.15) & (values < 473.15)), name  # liquid, below 200 °C
+        for unit in cfg["units"]:
+            if unit["type"] != "heat_pump":
+                continue
+            one = ds.sel(unit=unit["name"])
+            cop, heat = one.unit_cop.values[ok], one.unit_heat_mw.values[ok]
+            t_out, t_src = one.unit_t_out_k.values[ok], one.unit_t_source_k.values[ok]
+            run_ = np.isfinite(cop) & (heat > 0)
+            assert np.all(cop[run_] >= max(unit["cop_min"], 1.0) - 1e-9)
+            assert np.all(cop[run_] <= unit["cop_max"] + 1e-9)
+            carnot = t_out[run_] / (t_out[run_] - t_src[run_])
+            assert np.all((t_out[run_] > t_src[run_]) & (cop[run_] <= carnot + 1e-9))
+        low, high = cfg["coupling"]["vm_pu"]
+        vm = ds.bus_vm_pu.values
+        within = (ds.grid_limits_ok.values > 0.5) & ok
+        assert np.all((vm[within] >= low - 1e-9) | np.isnan(vm[within]))
+        assert np.all((vm[within] <= high + 1e-9) | np.isnan(vm[within]))
+        if cfg["coupling"]["enabled"]:
+            assert np.all(ds.grid_limits_ok.values[ds.feasible.values > 0.5] > 0.5)
+
+
 def outcome(config: Path, files: list[Path], capsys: pytest.CaptureFixture[str]) -> int:
     """validate, and run 2 hours when valid; the exit code. Refusals name a file."""
     code = main(["validate", str(config)])
@@ -112,6 +146,8 @@ def outcome(config: Path, files: list[Path], capsys: pytest.CaptureFixture[str])
         err = capsys.readouterr().err
         assert code in (0, 1, 2), err
         assert out.exists() == (code == 0)
+        if code == 0:
+            assert_physical(out)
     assert code in (0, 1, 2), err
     lines = [ln for ln in err.splitlines() if ln.startswith("error: ")]
     if code:
