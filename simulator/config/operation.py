@@ -1,6 +1,6 @@
 """Schema of the heat network's operating limits and the operator's response (config room).
 
-Defaults and their sources (``/work/research``-checked; "est." where no source confirmed):
+Defaults and their sources (checked against the cited sources; "est." where no source confirmed):
 
 * ``min_dp_bar`` 1.0: differential pressure a substation needs; Finnish/Swedish connection
   rules (Energiateollisuus K1/2013, Svensk Fjärrvärme F:101: ~100 kPa; VICUS 0.4-1.0 bar).
