@@ -198,3 +198,19 @@ def test_an_output_name_of_300_characters_is_refused(tmp_path, capsys):
     code = main(["run", str(path), "--hours", "2", "--output", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and "too long" in err
+
+
+def test_waste_heat_never_hot_enough_is_refused(tmp_path, capsys):
+    raw = schutterwald_raw()
+    raw["units"].append({"name": "lukewarm", "type": "waste_heat", "heat_mw": 0.5,
+                         "t_source_c": 60, "approach_k": 5})  # the curve never goes below 70
+    err = refused(tmp_path, write(tmp_path, raw), capsys)
+    assert "units[3].t_source_c" in err and "could never run" in err
+
+
+def test_a_derate_to_full_capacity_is_a_warning(tmp_path, capsys):
+    raw = schutterwald_raw()
+    raw["events"] = [{"type": "derate", "unit": "ground_hp", "share": 1.0,
+                      "start": "2030-01-01T00:00", "hours": 5}]
+    assert main(["validate", str(write(tmp_path, raw))]) == 0
+    assert "events[0].share: 1: the derate leaves 'ground_hp'" in capsys.readouterr().out

@@ -7,7 +7,10 @@ harmless, reported as a warning that the run prints and records in its cube:
   instant (hour ``h`` is solved at ``h + 0.5`` h after the period start, see
   :mod:`simulator.engine`): it would change nothing;
 - a fuel price or CO2 factor for a fuel that no unit burns: refused when the name is no fuel the
-  scenario knows (a typo that silently drops the price), a warning for a built-in fuel.
+  scenario knows (a typo that silently drops the price), a warning for a built-in fuel;
+- a unit that can never run: a waste-heat source never hot enough for any supply temperature of
+  the curves, a heat pump whose constant source is below its ``min_source_c`` (refused); a unit
+  available 0 all the time, a derate to its full capacity (warnings).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.config.events import RandomFailures
+from simulator.config.events import RandomFailures, UnitDerate
 from simulator.config.schema import Scenario
+from simulator.config.units import HeatPumpUnit, WasteHeatUnit
 from simulator.supply.carbon import FUEL_EUR_PER_MWH, FUEL_T_PER_TJ
 
 #: more occurrences than this of one recurring window are not enumerated (a window recurring
@@ -93,15 +97,50 @@ def _fuel_problems(scenario: Scenario, path: Path) -> list[str]:
             for key, fuel in _fuel_entries(scenario) if fuel not in burnt and fuel not in known]
 
 
+def _supply_range_c(scenario: Scenario) -> tuple[float, float]:
+    """Lowest and highest supply temperature any plant's curve asks for (°C)."""
+    st = scenario.supply_temperature
+    temps = [t for curve in [st.curve_c, *(p.curve_c for p in st.plants.values())]
+             for _, t in curve]
+    return min(temps), max(temps)
+
+
+def _unit_problems(scenario: Scenario, path: Path) -> list[str]:
+    low_c, _ = _supply_range_c(scenario)
+    problems = []
+    for i, unit in enumerate(scenario.units):
+        if isinstance(unit, WasteHeatUnit) and unit.t_source_c - unit.approach_k < low_c:
+            problems.append(
+                f"{path}: units[{i}].t_source_c: {unit.t_source_c:g} °C less the approach "
+                f"{unit.approach_k:g} K never reaches the lowest supply temperature of the "
+                f"curves ({low_c:g} °C): the unit could never run (a heat pump lifts a "
+                "colder source)")
+        if (isinstance(unit, HeatPumpUnit) and unit.source in ("constant", "data_centre")
+                and unit.min_source_c is not None
+                and unit.t_source_c < unit.min_source_c):  # type: ignore[operator]
+            problems.append(f"{path}: units[{i}].min_source_c: {unit.min_source_c:g} °C is "
+                            f"above the constant source ({unit.t_source_c:g} °C): the unit "
+                            "could never run")
+    return problems
+
+
 def effect_problems(scenario: Scenario, path: Path) -> list[str]:
     """Entries that can never take effect and are refused (see the module docstring)."""
-    return _event_problems(scenario, path) + _fuel_problems(scenario, path)
+    return (_event_problems(scenario, path) + _fuel_problems(scenario, path)
+            + _unit_problems(scenario, path))
 
 
 def scenario_warnings(scenario: Scenario) -> list[str]:
     """Harmless entries that take no effect: a price or factor of a built-in fuel that no
-    unit burns. Printed by ``run`` and recorded in the cube (``input_warnings``)."""
+    unit burns, a unit never available, a derate to the full capacity. Printed by ``run``
+    and ``validate`` and recorded in the cube (``input_warnings``)."""
     burnt = _fuels_burnt(scenario)
-    return [f"{key}: no unit burns '{fuel}': this entry takes no effect"
-            for key, fuel in _fuel_entries(scenario) if fuel not in burnt
-            and fuel in set(FUEL_T_PER_TJ) | set(FUEL_EUR_PER_MWH)]
+    out = [f"{key}: no unit burns '{fuel}': this entry takes no effect"
+           for key, fuel in _fuel_entries(scenario) if fuel not in burnt
+           and fuel in set(FUEL_T_PER_TJ) | set(FUEL_EUR_PER_MWH)]
+    out += [f"units[{i}].availability: 0: the unit '{u.name}' never runs"
+            for i, u in enumerate(scenario.units) if u.availability == 0.0]
+    out += [f"events[{i}].share: 1: the derate leaves '{e.unit}' its full capacity and "
+            "takes no effect" for i, e in enumerate(scenario.events)
+            if isinstance(e, UnitDerate) and e.share >= 1.0]
+    return out

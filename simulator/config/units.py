@@ -120,6 +120,9 @@ class HeatPumpUnit(_Unit):
             raise ValueError(f"t_source_c ({self.t_source_c:g} °C) must be below t_sink_max_c "
                              f"({self.t_sink_max_c:g} °C): a heat pump lifts heat from a "
                              "colder source (for a source this hot use a waste_heat unit)")
+        if self.rated_source_c is not None and self.rated_source_c >= self.t_sink_max_c:
+            raise ValueError(f"rated_source_c ({self.rated_source_c:g} °C) must be below "
+                             f"t_sink_max_c ({self.t_sink_max_c:g} °C): the rating point is a lift")
         if isinstance(self.source_max_mw, float) and self.source_max_mw < 0.0:
             raise ValueError("source_max_mw must not be negative")
         return self
