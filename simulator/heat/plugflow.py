@@ -8,7 +8,10 @@ leaves in part is split). Temperatures are kept as the excess over ambient, ``u 
 - **Heat loss of a flowing parcel** (per metre ``q' = u / R'``, water per metre ``rho A``):
   ``u(t) = u_0 exp(-t / tau)`` with ``tau = R' rho A cp``. A parcel's residence time is then
   ``rho A L / mdot`` and the steady outlet is ``T_amb + (T_in - T_amb) exp(-L / (R' mdot cp))``
-  exactly (the form of pandapipes' steady pipe with ``1/R' = U pi D``).
+  exactly. pandapipes 0.16's steady pipe uses the same exponential with ``1/R' = U pi D_outer``
+  (U per outer area, falling back to the inner diameter; ambient ``text_k``, which
+  ``create_pipe(std_type=...)`` defaults to 0 K) and a temperature-dependent cp, so the two
+  agree to the cp difference in the exponent (``../shared/PANDAPIPES-FACTS.md``).
 - **A parcel's profile.** Water entering during one step has a spread of ages, so each parcel
   stores the excess at its B-side edge and a log-slope per kg: ``u(z) = u_b exp(k (z - z_0))``.
   Uniform decay keeps that form, so parcels, splits and the steady limit are exact.
