@@ -19,6 +19,7 @@ _LAZY = {
     "format_summary": "simulator.output.summary",
     "load_config": "simulator.config",
     "open_results": "simulator.output.cube",
+    "pipe_outlet_temperature": "simulator.heat.pipe_outlet",
     "run": "simulator.api",
     "summarize": "simulator.output.summary",
     "validate": "simulator.api",
