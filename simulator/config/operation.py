@@ -58,6 +58,14 @@ class SupplyBoost(_Model):
     max_supply_c: float = Field(120.0, gt=0.0, le=200.0)
 
 
+class ProductionShift(_Model):
+    """Move heat from the far fixed-flow plant to the pressure-holding plant while a hydraulic
+    limit binds after the lift, static pressure and supply boost (``simulator.operation.shift``:
+    the control-room rule and its source)."""
+
+    enabled: bool = True
+
+
 class Operation(_Model):
     """Operating limits of the heat network, checked every hour, and the operator's response."""
 
@@ -70,6 +78,7 @@ class Operation(_Model):
     dp_control: DpControl = DpControl()
     pressure_hold: PressureHold = PressureHold()
     supply_boost: SupplyBoost = SupplyBoost()
+    production_shift: ProductionShift = ProductionShift()
 
     @model_validator(mode="after")
     def _pressure_band(self) -> Operation:

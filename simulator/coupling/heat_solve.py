@@ -68,6 +68,11 @@ class HeatSolve:
         #: temperature arriving at each plant (K) in the last converged solve (NaN: none yet)
         self.plant_t_in_k = np.full(self._n_plants, np.nan)
 
+    @property
+    def n_plants(self) -> int:
+        """Plants of the network, the pressure-holding plant first."""
+        return self._n_plants
+
     def run(self, h: int, policy: DispatchPolicy, solved: SolvedContext) -> SolvedHeat | None:
         """Plan, solve and book hour ``h``; None when the heat network does not converge.
 

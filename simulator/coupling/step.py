@@ -34,6 +34,7 @@ from simulator.heat import HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.control import Operator
 from simulator.operation.limits import Names, check
+from simulator.operation.shift import ProductionShift, violation
 from simulator.supply.books import BookedHour, Books, PumpSpec, UnitTables, capacity_mw
 from simulator.supply.physics import boost_ratio
 from simulator.supply.storage import Storage, StoreBank, limits_mw
@@ -210,8 +211,7 @@ class CoupledStep:
         curtailed = np.zeros(len(hour.capacity_mw))
         iterations = 0
         for iterations in range(1, self._coupling.max_iterations + 1):  # noqa: B007
-            heat = self._heat_solve.run(
-                h, self._policy, lambda state, hour=hour: self._solved_context(hour, state))
+            heat, hour = self._shifted_heat(hour)
             if heat is None:
                 return None
             books = self._books.hour(heat.state, heat.unit_heat_mw, inp.unit_t_source_k[h],
@@ -230,6 +230,47 @@ class CoupledStep:
             self._policy.curtail(hour)
         return CoupledHour(heat, books, grid, iterations, curtailed, hour.capacity_mw,
                            self._solved_context(hour, heat.state).boost_ratio)
+
+    def _run_heat(self, hour: HourContext) -> SolvedHeat | None:
+        return self._heat_solve.run(
+            hour.hour, self._policy, lambda state, hour=hour: self._solved_context(hour, state))
+
+    def _shifted_heat(self, hour: HourContext) -> tuple[SolvedHeat | None, HourContext]:
+        """The hour's heat solve; while its hydraulics bind, production moves from the far
+        fixed-flow plant to the pressure-holding plant (:mod:`simulator.operation.shift`), and
+        the policy plans again within the learned plant caps. The least-violating solve
+        stands."""
+        heat = self._run_heat(hour)
+        if heat is None or not self._operation.production_shift.enabled or (
+                self._heat_solve.n_plants < 2):
+            return heat, hour
+        shift, tried = ProductionShift(self._heat_solve.n_plants), hour
+        while heat is not None:
+            cap = shift.next_cap(**self._shift_inputs(tried, heat))
+            if cap is None:
+                break
+            tried = replace(hour, plant_cap_mw=cap)
+            self._policy.curtail(tried)
+            heat = self._run_heat(tried)
+        if heat is not None and tried.plant_cap_mw is shift.best_cap:
+            return heat, tried
+        # the last solve failed or broke more: the best caps again (None: the plan as it was)
+        tried = hour if shift.best_cap is None else replace(hour, plant_cap_mw=shift.best_cap)
+        self._policy.curtail(tried)
+        return self._run_heat(tried), tried
+
+    def _shift_inputs(self, hour: HourContext, heat: SolvedHeat) -> dict:
+        """What the production shift reads of a solved hour (see ``next_cap``)."""
+        state, plant = heat.state, self._tables.plant
+        limits = check(state, self._inputs.demand_mw[hour.hour] * 1e6, self._operation,
+                       self._names)
+        capacity = self._solved_context(hour, state).capacity_mw
+        units_mw = np.bincount(plant, weights=heat.unit_heat_mw,
+                               minlength=self._heat_solve.n_plants)
+        return {"violation_now": violation(limits), "plant_q_w": state.plant_q_w,
+                "plant_plift_bar": state.plant_plift_bar, "units_mw": units_mw,
+                "slack_spare_mw": float(capacity[plant == 0].sum() - units_mw[0]),
+                "cap_now": hour.plant_cap_mw}
 
     def _book(self, coupled: CoupledHour) -> SolvedHour:
         """Advance the stores' books on the settled store heat; everything the hour records."""

@@ -33,6 +33,11 @@ class HourContext:
     store_energy_mwh: np.ndarray | None = None
     #: temperature expected at each plant's inlet (K): the last solved hour's; None: not given
     plant_t_in_k: np.ndarray | None = None
+    #: most heat each plant's units may feed in this hour (MW; inf: no limit), learned from the
+    #: network's hydraulics by the operator's production shift
+    #: (:mod:`simulator.operation.shift`); None: no limit. Every policy must keep it
+    #: (:class:`~simulator.dispatch.policy.RankedPolicy` does, through its capacities)
+    plant_cap_mw: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from simulator.config import ConfigError, Dispatch
-from simulator.dispatch.merit import Boost, plan_hour, split_plant_heat
+from simulator.dispatch.merit import Boost, cap_plants, plan_hour, split_plant_heat
 from simulator.dispatch.plan import HourContext, HourOutcome, Plan
 from simulator.inputs import HourlyInputs
 from simulator.supply.books import UnitTables
@@ -108,15 +108,22 @@ class RankedPolicy(DispatchPolicy):
         return np.zeros(len(self.setup.store_plant))
 
     def begin(self, hour: HourContext) -> None:
-        self._hour = hour
         self._order = self.rank(hour)
-        self._store_mw = self.store_heat(hour)
+        self._hour = self._capped(hour)
+        self._store_mw = self.store_heat(self._hour)
 
     def curtail(self, hour: HourContext) -> None:
         """Keep the ranking; stores re-plan on the reduced capacity (a store must not keep
-        charging from a unit the grid has just curtailed)."""
-        self._hour = hour
-        self._store_mw = self.store_heat(hour)
+        charging from a unit the grid has just curtailed), plants within their caps."""
+        self._hour = self._capped(hour)
+        self._store_mw = self.store_heat(self._hour)
+
+    def _capped(self, hour: HourContext) -> HourContext:
+        """The hour with each plant's units within its ``plant_cap_mw``, in this ranking."""
+        if hour.plant_cap_mw is None:
+            return hour
+        return replace(hour, capacity_mw=cap_plants(hour.capacity_mw, self._order,
+                                                    self.tables.plant, hour.plant_cap_mw))
 
     @property
     def hour(self) -> HourContext:
