@@ -63,19 +63,6 @@ def _boosted_take(i: int, remaining: float, room: np.ndarray, heat: np.ndarray,
     return x, x * r + top_up
 
 
-def cap_plants(capacity_mw: np.ndarray, order: np.ndarray, unit_plant: np.ndarray,
-               plant_cap_mw: np.ndarray) -> np.ndarray:
-    """Producer capacities (MW) that keep each plant within ``plant_cap_mw`` (MW): a plant's
-    units keep theirs in ``order`` until its cap is used up; the later ones get what is left."""
-    out = np.asarray(capacity_mw, dtype=float).copy()
-    room = np.asarray(plant_cap_mw, dtype=float).copy()
-    for i in order:
-        p = unit_plant[i]
-        out[i] = min(out[i], max(room[p], 0.0))
-        room[p] -= out[i]
-    return out
-
-
 def allocate(target_mw: float, capacity_mw: np.ndarray, order: np.ndarray,
              min_mw: np.ndarray | None = None, boost: Boost | None = None) -> np.ndarray:
     """Fill ``target_mw`` into units in ``order``, each up to ``capacity_mw`` (MW).

@@ -61,3 +61,16 @@ class HourOutcome:
     curtailed_mw: np.ndarray  # electricity curtailed per producer for grid limits (MW)
     capacity_mw: np.ndarray  # producer capacity left after the grid feedback (MW)
     loss_mw: float  # solved network heat loss (MW)
+
+
+def cap_plants(capacity_mw: np.ndarray, order: np.ndarray, unit_plant: np.ndarray,
+               plant_cap_mw: np.ndarray) -> np.ndarray:
+    """Producer capacities (MW) that keep each plant within ``plant_cap_mw`` (MW): a plant's
+    units keep theirs in ``order`` until its cap is used up; the later ones get what is left."""
+    out = np.asarray(capacity_mw, dtype=float).copy()
+    room = np.asarray(plant_cap_mw, dtype=float).copy()
+    for i in order:
+        p = unit_plant[i]
+        out[i] = min(out[i], max(room[p], 0.0))
+        room[p] -= out[i]
+    return out

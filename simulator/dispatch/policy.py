@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from simulator.config import ConfigError, Dispatch
-from simulator.dispatch.merit import Boost, cap_plants, plan_hour, split_plant_heat
-from simulator.dispatch.plan import HourContext, HourOutcome, Plan
+from simulator.dispatch.merit import Boost, plan_hour, split_plant_heat
+from simulator.dispatch.plan import HourContext, HourOutcome, Plan, cap_plants
 from simulator.inputs import HourlyInputs
 from simulator.supply.books import UnitTables
 from simulator.supply.storage import Storage
