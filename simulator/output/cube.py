@@ -80,7 +80,12 @@ _LIMITS = {"dp": ("bar", "substation differential pressure above min_dp_bar", "s
            "p_max": ("bar", "pressure below max_p_bar (pressure class)", "junction"),
            "p_min": ("bar", "pressure above max(min_p_bar, saturation + margin)", "junction"),
            "t_supply": ("K", "substation supply temperature above min_supply_c", "substation"),
-           "velocity": ("m s-1", "pipe flow velocity below max_velocity_m_per_s", "pipe")}
+           "velocity": ("m s-1", "pipe flow velocity below max_velocity_m_per_s", "pipe"),
+           # the grid's (coupling.vm_pu, max_loading_percent, loading_limits_percent)
+           "vm_min": ("1", "bus voltage above the band's low end (no supply: 0)", "bus"),
+           "vm_max": ("1", "bus voltage below the band's high end", "bus"),
+           "line_loading": ("percent", "line loading below its limit", "line"),
+           "trafo_loading": ("percent", "transformer loading below its limit", "transformer")}
 
 
 def _limit_variables() -> tuple[Variable, ...]:
