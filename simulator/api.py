@@ -83,6 +83,8 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
         "dispatch_policy": scenario.dispatch.policy,
         "input_warnings": "\n".join(scenario_warnings(scenario)),
+        # whether the grid's limit kinds (op_vm_min_ok, ...) count in `feasible`
+        "grid_limits_enforced": "1" if scenario.coupling.enabled else "0",
         "storage_usable_mwh": json.dumps({
             u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
             if isinstance(u, StorageUnit)}),

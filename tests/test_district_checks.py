@@ -165,6 +165,25 @@ def line_across_voltage_levels(net: Grid) -> None:
     net.line.loc[net.line.index[3], "to_bus"] = _at(net.bus, "Bus 0")  # the 110 kV bus
 
 
+def trafo_tap_out_of_range(net: Grid) -> None:
+    """Issue 21: a tap far outside its changer's range solved as 0.78 p.u. and 157 %."""
+    net.trafo.loc[_at(net.trafo, "Trafo 0-1"), [
+        "tap_side", "tap_neutral", "tap_min", "tap_max", "tap_step_percent", "tap_pos",
+        "tap_changer_type"]] = ["hv", 0, -9, 9, 1.5, 50, "Ratio"]
+
+
+def trafo3w_tap_out_of_range(net: Grid) -> None:
+    mv = pandapower.create_bus(net, 20.0, name="t3_mv")
+    lv = pandapower.create_bus(net, 10.0, name="t3_lv")
+    t3 = pandapower.create_transformer3w(net, _at(net.bus, "Bus 0"), mv, lv, name="T3",
+                                         std_type="63/25/38 MVA 110/20/10 kV")
+    net.trafo3w.loc[t3, ["tap_min", "tap_max", "tap_pos"]] = [-10, 10, -40]
+
+
+def ext_grid_at_five_pu(net: Grid) -> None:
+    net.ext_grid["vm_pu"] = 5.0
+
+
 GRID_CASES = [
     (no_ext_grid, "ext_grid", "no ext_grid"),
     (ext_grid_out_of_service, "ext_grid", "out of service"),
@@ -176,6 +195,11 @@ GRID_CASES = [
     (duplicate_bus, "bus '", "name used by 2"),
     (line_to_itself, "line '", "from_bus and to_bus are the same bus"),
     (line_across_voltage_levels, "line '", "different nominal voltage"),
+    (trafo_tap_out_of_range, "trafo 'Trafo 0-1' (trafo index 0)",
+     "tap_pos 50 is outside its range tap_min..tap_max = -9..9"),
+    (trafo3w_tap_out_of_range, "trafo3w 'T3' (trafo3w index 0)",
+     "tap_pos -40 is outside its range tap_min..tap_max = -10..10"),
+    (ext_grid_at_five_pu, "ext_grid '", "vm_pu is 5; a voltage set point must lie within 0.8..1.2"),
 ]
 
 

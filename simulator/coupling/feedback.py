@@ -21,7 +21,8 @@ VOLTAGE_STEP = 0.25
 
 @dataclass(frozen=True)
 class Limits:
-    """Operating limits: voltage band (pu) and loading limit of each branch (percent)."""
+    """Operating limits: voltage band (pu) and loading limit of each branch (percent: lines,
+    then transformers)."""
 
     vm_min_pu: float
     vm_max_pu: float
@@ -39,6 +40,15 @@ def violations(vm_pu: np.ndarray, loading_percent: np.ndarray, limits: Limits,
     over = np.nan_to_num(loading_percent) > np.asarray(limits.max_loading_percent) * (
         1.0 + tolerance)
     return low, over
+
+
+def overvoltage(vm_pu: np.ndarray, limits: Limits) -> np.ndarray:
+    """Buses above the band (pu) as a mask; a bus without supply (NaN) is not among them.
+
+    Nothing is curtailed for them: shedding load behind a bus raises its voltage further.
+    They are recorded (``op_vm_max_*``) and the hour counts as infeasible.
+    """
+    return np.nan_to_num(vm_pu, nan=0.0) > limits.vm_max_pu + 1e-6
 
 
 def extra_curtailment_mw(
@@ -80,7 +90,8 @@ def extra_curtailment_mw(
 
 
 class GridFeedback:
-    """The power flow of an hour and the curtailment its violations ask for.
+    """The power flow of an hour and the curtailment its violations ask for (whether the
+    hour kept the grid's limits: :func:`simulator.coupling.grid_limits.check_grid`).
 
     ``electric_producer`` marks the producers attached to the grid (scenario order); the
     circulation pumps are attached after them and are never curtailed.
@@ -98,11 +109,6 @@ class GridFeedback:
         """Solve the grid with the producers' and pumps' electricity (MW, + drawn)."""
         return self._grid.step(np.concatenate([el_mw[self._el_prod], pump_el_mw]),
                                background_scale=background_scale)
-
-    def violated(self, grid: GridState) -> bool:
-        """Whether any bus is below its band or any branch above its loading limit."""
-        low, over = violations(grid.bus_vm_pu, grid.branch_loading_percent, self._limits)
-        return bool(low.any() or over.any())
 
     def extra_curtailment(self, grid: GridState, el_mw: np.ndarray) -> np.ndarray:
         """Electricity to shed per producer (MW) for the grid's violations this iteration."""

@@ -165,16 +165,21 @@ def boost_record(layout: UnitLayout, booster: np.ndarray, ratio: np.ndarray,
     return {"unit_boost_mw": layout.rows(boost, 0.0, 0.0)}
 
 
-def operation_record(limits: Mapping[str, LimitCheck], grid_ok: bool) -> Values:
-    """Each operating limit kind: whether it held, its worst margin and the element setting it;
-    ``feasible``: every kind held and the grid kept its limits (``grid_ok``: or the scenario
-    only records them)."""
+def operation_record(limits: Mapping[str, LimitCheck], grid_limits: Mapping[str, LimitCheck],
+                     grid_ok: bool, enforced: bool) -> Values:
+    """Each operating limit kind of the heat network (``limits``) and of the grid
+    (``grid_limits``): whether it held, its worst margin and the element setting it.
+
+    ``feasible``: every heat-network kind held and the grid kept its limits (``grid_ok``: it
+    converged and every grid kind held), the grid counting where the scenario enforces its
+    limits (``enforced``: coupling enabled; otherwise they are only recorded).
+    """
     out: Values = {}
-    for kind, c in limits.items():
+    for kind, c in {**limits, **grid_limits}.items():
         out[f"op_{kind}_ok"] = float(c.ok)
         out[f"op_{kind}_margin"] = c.margin
         out[f"op_{kind}_element"] = c.element
-    out["feasible"] = float(grid_ok and all(c.ok for c in limits.values()))
+    out["feasible"] = float((grid_ok or not enforced) and all(c.ok for c in limits.values()))
     return out
 
 

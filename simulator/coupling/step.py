@@ -13,6 +13,7 @@ import numpy as np
 
 from simulator.config import Scenario, StorageUnit
 from simulator.coupling.feedback import GridFeedback, Limits, curtailed_capacity_mw
+from simulator.coupling.grid_limits import GridNames, check_grid
 from simulator.coupling.heat_solve import HeatSolve, SolvedHeat
 from simulator.coupling.record import (
     SolvedHour,
@@ -92,7 +93,10 @@ class CoupledStep:
                           + self.unit_names[len(specs):],
                           [str(u.bus) for u in producers if u.bus is not None]
                           + [p.bus for p in pumps])
-        self._feedback = GridFeedback(self._grid, self._limits(scenario), electric, len(pumps))
+        self._grid_limits = self._limits(scenario)
+        self._feedback = GridFeedback(self._grid, self._grid_limits, electric, len(pumps))
+        self._grid_names = GridNames(self._grid.bus_names, self._grid.line_names,
+                                     self._grid.trafo_names)
         self._operation = scenario.operation
         self._names = Names(self._heat.consumer_names, self._heat.junction_names,
                             self._heat.pipe_names, self._heat.junction_p_amb_bar)
@@ -127,6 +131,8 @@ class CoupledStep:
 
         Grid feedback: while a branch is overloaded or a bus is below its band, the electric
         units behind it are curtailed, heat is re-dispatched and both networks are solved again.
+        A bus above the band curtails nothing (shedding load would raise it further); every
+        grid limit kind is recorded, and a violated one makes the hour infeasible.
         """
         self._apply(outages or Outages())
         hour = self._open_hour(h, share)
@@ -138,13 +144,13 @@ class CoupledStep:
             return {**known, **self._fail(hour), **self._policy.record()}
         solved = self._book(coupled)
         self._policy.hear(self._outcome(hour, coupled))
-        grid_ok = coupled.grid.converged and not self._feedback.violated(coupled.grid)
+        grid_limits = check_grid(coupled.grid, self._grid_limits, self._grid_names)
+        grid_ok = coupled.grid.converged and all(c.ok for c in grid_limits.values())
         limits = check(solved.state, self._inputs.demand_mw[h] * 1e6, self._operation,
                        self._names)
         return {**known, **solved_record(self._layout, self._inputs, h, solved, self._heat,
                                          self._grid),
-                # the grid's limits count when the scenario enforces them (coupling enabled)
-                **operation_record(limits, grid_ok or not self._coupling.enabled),
+                **operation_record(limits, grid_limits, grid_ok, self._coupling.enabled),
                 **boost_record(self._layout, self._tables.booster, coupled.boost_ratio,
                                coupled.heat.unit_heat_mw),
                 **market_record(self._layout, self._tables, self._inputs, h, coupled.books),

@@ -3,12 +3,14 @@
 :func:`network_problems` returns ``"<table> 'name': reason"`` lines, all at once. Value ranges,
 bus references and voltage levels come from pandapower's own diagnostic (``InvalidValues``,
 ``MissingBusIndices``, ``DifferentVoltageLevelsConnected``: its documented input restrictions,
-not its plausibility limits on transformer short-circuit voltages); added here: references in
-every other table, flags that are not true or false, infinite values, branches whose two ends
-are one bus, zero-impedance lines and impedances, a missing or out-of-service external grid
-and duplicate names. :func:`bus_problems` says why a bus cannot carry a unit (out of service,
-or no path to an in-service external grid). pandapower 3.3's pandera schemas were tried first
-and left: they reject pandapower's own example networks on column dtypes.
+not its plausibility limits on transformer short-circuit voltages, nor its sign rule on a
+transformer's no-load current); added here: references in every other table, flags that are
+not true or false, infinite values, branches whose two ends are one bus, zero-impedance lines
+and impedances, transformer tap positions outside their own range (2- and 3-winding), voltage
+set points outside 0.8..1.2 p.u., a missing or out-of-service external grid and duplicate
+names. :func:`bus_problems` says why a bus cannot carry a unit (out of service, or no path to
+an in-service external grid). pandapower 3.3's pandera schemas were tried first and left:
+they reject pandapower's own example networks on column dtypes.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ FINITE = {"bus": ("vn_kv",), "line": ("length_km", "r_ohm_per_km", "x_ohm_per_km
           "shunt": ("p_mw", "q_mvar"), "impedance": ("rft_pu", "xft_pu", "sn_mva"),
           "storage": ("p_mw", "q_mvar")}
 SHOWN = 12
+#: columns whose negative values the diagnostic flags but the power flow takes (see _allowed)
+NEGATIVE_ALLOWED = {("trafo", "i0_percent"), ("trafo3w", "i0_percent")}
+#: plausible voltage set points of external grids and generators (p.u.): pandapower's bundled
+#: cases set 0.85..1.18
+VM_SETPOINT_PU = (0.8, 1.2)
 #: flags pandapower's InvalidValues checks itself
 LIBRARY_FLAGS = {*((t, "in_service") for t in ("bus", "line", "trafo", "trafo3w", "load",
                                                "sgen", "gen")), ("switch", "closed")}
@@ -56,6 +63,17 @@ def _tables(net: pandapower.pandapowerNet) -> list[str]:
             and not t.startswith(("res_", "_")) and t not in ("std_types", "bus_geodata")]
 
 
+def _allowed(table: str, column: str, value: object) -> bool:
+    """A value pandapower's diagnostic calls invalid that its power flow takes as data: a
+    negative no-load current (``i0_percent``), which MATPOWER conversions give transformers
+    with a capacitive magnetising branch (case118, case300)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return (table, column) in NEGATIVE_ALLOWED and np.isfinite(number) and number < 0.0
+
+
 def _library_problems(net: pandapower.pandapowerNet) -> list[str]:
     out = []
     levels = DifferentVoltageLevelsConnected().diagnostic(net) or {}
@@ -68,7 +86,8 @@ def _library_problems(net: pandapower.pandapowerNet) -> list[str]:
         names = _names(net, table)
         out += [f"{table} '{names.get(i, i)}': {column} is {value}; must be "
                 f"{'a number' if rule == 'number' else rule.replace('_', ' ')}"
-                for i, column, value, rule in rows if rule not in PLAUSIBILITY]
+                for i, column, value, rule in rows
+                if rule not in PLAUSIBILITY and not _allowed(table, column, value)]
     return out
 
 
@@ -141,6 +160,49 @@ def _value_problems(net: pandapower.pandapowerNet) -> list[str]:
     return out
 
 
+def _tap_problems(net: pandapower.pandapowerNet) -> list[str]:
+    """Transformers (2- and 3-winding) whose tap position lies outside their own tap range, or
+    whose range is upside down: pandapower solves them at a ratio no tap changer can reach."""
+    out = []
+    for table in ("trafo", "trafo3w"):
+        if table not in net or not len(net[table]):
+            continue
+        names = _names(net, table)
+        for prefix in ("tap", "tap2"):
+            columns = [f"{prefix}_{c}" for c in ("pos", "min", "max")]
+            if not all(c in net[table] for c in columns):
+                continue
+            pos, lo, hi = (pd.to_numeric(net[table][c], errors="coerce").to_numpy(dtype=float)
+                           for c in columns)
+            for k, i in enumerate(net[table].index):
+                if not np.isfinite([pos[k], lo[k], hi[k]]).all():
+                    continue
+                where = f"{table} '{names[i]}' ({table} index {i})"
+                if lo[k] > hi[k]:
+                    out.append(f"{where}: {prefix}_min {lo[k]:g} is above {prefix}_max "
+                               f"{hi[k]:g}")
+                elif not lo[k] <= pos[k] <= hi[k]:
+                    out.append(f"{where}: {prefix}_pos {pos[k]:g} is outside its range "
+                               f"{prefix}_min..{prefix}_max = {lo[k]:g}..{hi[k]:g}")
+    return out
+
+
+def _setpoint_problems(net: pandapower.pandapowerNet) -> list[str]:
+    """Voltage set points (``vm_pu`` of external grids and generators) outside
+    :data:`VM_SETPOINT_PU`: no grid is operated there, and every bus would follow them."""
+    out = []
+    low, high = VM_SETPOINT_PU
+    for table in ("ext_grid", "gen"):
+        if table not in net or not len(net[table]) or "vm_pu" not in net[table]:
+            continue
+        names = _names(net, table)
+        vm = pd.to_numeric(net[table]["vm_pu"], errors="coerce").to_numpy(dtype=float)
+        out += [f"{table} '{names[i]}': vm_pu is {vm[k]:g}; a voltage set point must lie "
+                f"within {low:g}..{high:g} p.u." for k, i in enumerate(net[table].index)
+                if np.isfinite(vm[k]) and not low <= vm[k] <= high]
+    return out
+
+
 def _slack_problems(net: pandapower.pandapowerNet) -> list[str]:
     ext = net.ext_grid
     on = int(ext["in_service"].astype(bool).sum()) if len(ext) else 0
@@ -188,8 +250,8 @@ def network_problems(net: pandapower.pandapowerNet) -> list[str]:
     missing = MissingBusIndices().diagnostic(net) or {}
     refs = [f"{t} {i}: {c} {b!r} is not a bus index" for t, rows in missing.items()
             for i, c, b in rows]
-    return _capped(refs + _library_problems(net) + _value_problems(net) + _slack_problems(net)
-                   + _duplicate_problems(net))
+    return _capped(refs + _library_problems(net) + _value_problems(net) + _tap_problems(net)
+                   + _setpoint_problems(net) + _slack_problems(net) + _duplicate_problems(net))
 
 
 def supplied_buses(net: pandapower.pandapowerNet) -> set[int]:
