@@ -210,6 +210,9 @@ def test_open_results_nothing_to_open(tmp_path: Path) -> None:
         open_results(tmp_path / "missing.nc")
 
 
+GRID_OK = {f"op_{k}_ok": 1 for k in ("vm_min", "vm_max", "line_loading", "trafo_loading")}
+
+
 def summary_cube(tmp_path: Path) -> xr.Dataset:
     """Two converged hours, one non-converged hour with absurd values, one unrecorded hour."""
     coords = {"unit": ["hp", "store"], "consumer": ["c1", "c2"], "bus": ["b1", "b2"],
@@ -221,13 +224,15 @@ def summary_cube(tmp_path: Path) -> xr.Dataset:
                    "consumer_t_supply_k": a([350.0, 345.0]), "bus_vm_pu": a([1.0, 0.98]),
                    "line_loading_percent": a([50.0]), "heat_demand_mw": 9.5,
                    "unserved_heat_mw": 0.5, "converged": 1, "feasible": 1,
-                   **{f"op_{k}_ok": 1 for k in ("dp", "p_max", "p_min", "t_supply", "velocity")}})
+                   **{f"op_{k}_ok": 1 for k in ("dp", "p_max", "p_min", "t_supply", "velocity")},
+                   **GRID_OK})
     rec.record(1, {"unit_heat_mw": a([8.0, -2.0]), "consumer_heat_mw": a([3.0, 2.5]),
                    "heat_loss_mw": 0.45, "unit_el_mw": a([3.0, 0.0]), "co2_t": 0.25,
                    "consumer_t_supply_k": a([340.0, 342.0]), "bus_vm_pu": a([1.02, 0.97]),
                    "line_loading_percent": a([70.0]), "heat_demand_mw": 5.5,
                    "unserved_heat_mw": 0.0, "converged": 1, "feasible": 0,
                    **{f"op_{k}_ok": 1 for k in ("p_max", "p_min", "t_supply", "velocity")},
+                   **GRID_OK,
                    "op_dp_ok": 0, "op_dp_margin": -0.3, "op_dp_element": "c2"})
     rec.record(2, {"unit_heat_mw": a([100.0, 100.0]), "consumer_heat_mw": a([0.0, 0.0]),
                    "heat_loss_mw": 50.0, "unit_el_mw": a([99.0, 99.0]), "co2_t": 99.0,
@@ -254,6 +259,8 @@ def test_summarize_hand_computed(tmp_path: Path) -> None:
         "hours_feasible": 1, "hours_infeasible": 1, "hours_unserved": 1,
         "hours_violated:dp": 1, "hours_violated:p_max": 0, "hours_violated:p_min": 0,
         "hours_violated:t_supply": 0, "hours_violated:velocity": 0,
+        "hours_violated:vm_min": 0, "hours_violated:vm_max": 0,
+        "hours_violated:line_loading": 0, "hours_violated:trafo_loading": 0,
     }
     for key, value in expected.items():
         assert f[key] == pytest.approx(value), key
