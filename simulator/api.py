@@ -47,13 +47,17 @@ def hours_problems(config_path: Path, scenario: Scenario, hours: int | None) -> 
     return []
 
 
-def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load a scenario and check it against its district, input files included."""
+def validate(config_path: str | Path, overrides: dict[str, Any] | None = None,
+             warnings: list[str] | None = None) -> Scenario:
+    """Load a scenario and check it against its district, input files included; the
+    district's warnings (unusual but solvable values) are appended to ``warnings``."""
     config_path = Path(config_path)
     scenario = load_config(config_path, overrides)
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
+    if warnings is not None:
+        warnings += district.warnings
     build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
                  plant_names=district.heat.plant_names, config_path=config_path)
     return scenario
@@ -66,7 +70,7 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
+def _attrs(scenario: Scenario, filled: int, district_warnings: list[str]) -> dict[str, str]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "title": scenario.title or f"districtsim scenario {scenario.name}",
@@ -82,7 +86,7 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
         "dispatch_policy": scenario.dispatch.policy,
-        "input_warnings": "\n".join(scenario_warnings(scenario)),
+        "input_warnings": "\n".join(scenario_warnings(scenario) + district_warnings),
         "storage_usable_mwh": json.dumps({
             u.name: (u.soc_max - u.soc_min) * u.capacity_mwh for u in scenario.units
             if isinstance(u, StorageUnit)}),
@@ -144,7 +148,7 @@ def simulate_scenario(
 
     simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
              scenario.period.start)
-    attrs = {**_attrs(scenario, inputs.filled_values), **solver_paths(paths)}
+    attrs = {**_attrs(scenario, inputs.filled_values, district.warnings), **solver_paths(paths)}
     return recorder, attrs
 
 

@@ -182,8 +182,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from simulator.api import validate
     from simulator.config import scenario_warnings
 
-    scenario = validate(args.config)
-    for line in scenario_warnings(scenario):
+    district_warnings: list[str] = []
+    scenario = validate(args.config, warnings=district_warnings)
+    for line in scenario_warnings(scenario) + district_warnings:
         print(f"warning: {args.config}: {line}")
     print(f"{args.config}: ok ({scenario.name}: {len(scenario.units)} units, "
           f"{scenario.period.hours} hours from {scenario.period.start:%Y-%m-%d %H:%M})")
