@@ -26,6 +26,7 @@ from simulator.constants import RESULTS_DIR
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
+from simulator.failures import FailureLog
 from simulator.inputs import build_inputs
 from simulator.output.cube import Recorder, output_problems, write_cube
 from simulator.output.summary import summarize
@@ -110,7 +111,8 @@ def geometry_coords(district: District) -> dict[str, tuple[str, Any, dict[str, s
     return out
 
 
-Progress = Callable[[int, int], None]
+#: ``progress(done, total, failed)``: hours done, hours in the run, failed hours so far
+Progress = Callable[[int, int, int], None]
 
 
 def simulate_scenario(
@@ -119,7 +121,8 @@ def simulate_scenario(
 ) -> tuple[Recorder, dict[str, str]]:
     """Run the coupled hourly simulation; the filled recorder and the cube's global attrs.
 
-    ``progress(done, total)`` is called after each simulated hour.
+    ``progress(done, total, failed)`` is called after each simulated hour; the cube attribute
+    ``failed_hours`` names the hours that did not converge and why ('' when none).
     """
     inputs = build_inputs(scenario, district.heat.consumer_names,
                           district.heat.consumer_design_w, hours, district.heat.plant_names,
@@ -137,18 +140,21 @@ def simulate_scenario(
     })
     total = len(inputs.time)
     paths: dict[str, Counter[str]] = {"heat": Counter(), "grid": Counter()}
+    failures = FailureLog()
 
     def record(h: int, values: Mapping[str, float | np.ndarray]) -> None:
         recorder.record(h, values)
+        failures.note(h, values, district.heat.last_failure, district.grid.last_failure)
         # the path of the solve whose state the hour recorded
         paths["heat"][district.heat.last_path or "plain: not solved"] += 1
         paths["grid"][district.grid.last_path or "plain: not solved"] += 1
         if progress is not None:
-            progress(h + 1, total)
+            progress(h + 1, total, len(failures.causes))
 
     simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
              scenario.period.start)
-    attrs = {**_attrs(scenario, inputs.filled_values, district.warnings), **solver_paths(paths)}
+    attrs = {**_attrs(scenario, inputs.filled_values, district.warnings), **solver_paths(paths),
+             "failed_hours": failures.describe(inputs.time)}
     return recorder, attrs
 
 
@@ -199,7 +205,7 @@ def run(
         raise RunFailed(
             f"{config_path}: {failed_share:.1%} of hours failed to converge "
             f"(limit solver.max_failed_share = {scenario.solver.max_failed_share:.1%}); "
-            "no cube written"
+            f"{attrs['failed_hours']}; no cube written"
         )
     ds = recorder.to_dataset(attrs).assign_coords(geometry_coords(district))
     try:
