@@ -96,3 +96,25 @@ def test_a_cube_with_failed_hours_names_them(tmp_path, write_config):
     raw["solver"] = {"max_failed_share": 1.0}
     with open_results(run(write_config(raw), hours=3, output=tmp_path / "f.nc")) as ds:
         assert ds.attrs["failed_hours"].startswith("1 failed hour(s), the first 2030-01-01T01:00")
+
+
+def test_the_summary_of_an_all_failed_run_tells_demand_from_delivery(tmp_path, write_config):
+    """Issue 24: demand over every hour, 'not solved: N h holding X MWh', never '0 h unserved'."""
+    from simulator.output.summary import format_summary, summarize
+
+    raw = schutterwald_raw()
+    raw["demand"]["profiles"] = str(_profiles(tmp_path, raw, [1e-6, 1e-6]))
+    raw["demand"]["min_load_fraction"] = 0.0
+    raw["solver"] = {"max_failed_share": 1.0}
+    with open_results(run(write_config(raw), hours=2, output=tmp_path / "f.nc")) as ds:
+        figures = summarize(ds)
+        demand = float(ds.consumer_demand_mw.sum())
+    assert figures["hours_converged"] == 0 and figures["hours_not_solved"] == 2
+    assert figures["heat_demand_mwh"] == pytest.approx(demand) and demand > 0
+    assert figures["demand_not_solved_mwh"] == pytest.approx(demand)
+    text = format_summary(figures, "all failed")
+    row = next(line for line in text.splitlines() if line.startswith("heat demand"))
+    assert "n/a" not in row
+    assert any(line.startswith("not solved (delivery unknown)") and " 2 h" in line
+               for line in text.splitlines())
+    assert "hours with unserved heat (solved hours)" in text
