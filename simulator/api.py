@@ -26,6 +26,7 @@ from simulator.constants import RESULTS_DIR
 from simulator.coupling import CoupledStep
 from simulator.district import District, check_wiring, load_district
 from simulator.engine import simulate
+from simulator.failures import FailureLog
 from simulator.inputs import build_inputs
 from simulator.output.cube import Recorder, output_problems, write_cube
 from simulator.output.summary import summarize
@@ -47,13 +48,17 @@ def hours_problems(config_path: Path, scenario: Scenario, hours: int | None) -> 
     return []
 
 
-def validate(config_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load a scenario and check it against its district, input files included."""
+def validate(config_path: str | Path, overrides: dict[str, Any] | None = None,
+             warnings: list[str] | None = None) -> Scenario:
+    """Load a scenario and check it against its district, input files included; the
+    district's warnings (unusual but solvable values) are appended to ``warnings``."""
     config_path = Path(config_path)
     scenario = load_config(config_path, overrides)
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
                              scenario.solver.fast)
     check_wiring(scenario, district, config_path)
+    if warnings is not None:
+        warnings += district.warnings
     build_inputs(scenario, district.heat.consumer_names, district.heat.consumer_design_w,
                  plant_names=district.heat.plant_names, config_path=config_path)
     return scenario
@@ -66,7 +71,7 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
+def _attrs(scenario: Scenario, filled: int, district_warnings: list[str]) -> dict[str, str]:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "title": scenario.title or f"districtsim scenario {scenario.name}",
@@ -82,7 +87,7 @@ def _attrs(scenario: Scenario, filled: int) -> dict[str, str]:
         "co2_target_g_per_kwh": ("" if scenario.carbon.target_g_per_kwh is None
                                  else f"{scenario.carbon.target_g_per_kwh:g}"),
         "dispatch_policy": scenario.dispatch.policy,
-        "input_warnings": "\n".join(scenario_warnings(scenario)),
+        "input_warnings": "\n".join(scenario_warnings(scenario) + district_warnings),
         # whether the grid's limit kinds (op_vm_min_ok, ...) count in `feasible`
         "grid_limits_enforced": "1" if scenario.coupling.enabled else "0",
         "storage_usable_mwh": json.dumps({
@@ -108,7 +113,8 @@ def geometry_coords(district: District) -> dict[str, tuple[str, Any, dict[str, s
     return out
 
 
-Progress = Callable[[int, int], None]
+#: ``progress(done, total, failed)``: hours done, hours in the run, failed hours so far
+Progress = Callable[[int, int, int], None]
 
 
 def simulate_scenario(
@@ -117,7 +123,8 @@ def simulate_scenario(
 ) -> tuple[Recorder, dict[str, str]]:
     """Run the coupled hourly simulation; the filled recorder and the cube's global attrs.
 
-    ``progress(done, total)`` is called after each simulated hour.
+    ``progress(done, total, failed)`` is called after each simulated hour; the cube attribute
+    ``failed_hours`` names the hours that did not converge and why ('' when none).
     """
     inputs = build_inputs(scenario, district.heat.consumer_names,
                           district.heat.consumer_design_w, hours, district.heat.plant_names,
@@ -135,18 +142,21 @@ def simulate_scenario(
     })
     total = len(inputs.time)
     paths: dict[str, Counter[str]] = {"heat": Counter(), "grid": Counter()}
+    failures = FailureLog()
 
     def record(h: int, values: Mapping[str, float | np.ndarray]) -> None:
         recorder.record(h, values)
+        failures.note(h, values, district.heat.last_failure, district.grid.last_failure)
         # the path of the solve whose state the hour recorded
         paths["heat"][district.heat.last_path or "plain: not solved"] += 1
         paths["grid"][district.grid.last_path or "plain: not solved"] += 1
         if progress is not None:
-            progress(h + 1, total)
+            progress(h + 1, total, len(failures.causes))
 
     simulate(step, total, record, [u.name for u in scenario.units], scenario.events,
              scenario.period.start)
-    attrs = {**_attrs(scenario, inputs.filled_values), **solver_paths(paths)}
+    attrs = {**_attrs(scenario, inputs.filled_values, district.warnings), **solver_paths(paths),
+             "failed_hours": failures.describe(inputs.time)}
     return recorder, attrs
 
 
@@ -197,7 +207,7 @@ def run(
         raise RunFailed(
             f"{config_path}: {failed_share:.1%} of hours failed to converge "
             f"(limit solver.max_failed_share = {scenario.solver.max_failed_share:.1%}); "
-            "no cube written"
+            f"{attrs['failed_hours']}; no cube written"
         )
     ds = recorder.to_dataset(attrs).assign_coords(geometry_coords(district))
     try:

@@ -100,25 +100,40 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class RunProgress:
-    """``done/total hours, hours per second, ETA`` on one stderr line, at most twice a second;
-    silent when stderr is not a terminal."""
+    """``done/total h (pct), h/s, ETA, failed so far`` on stderr.
+
+    On a terminal: one ``\r`` line redrawn at most twice a second. Otherwise (a logged run):
+    a plain line at every 10 % of the hours, and also whenever :data:`LOG_EVERY_S` of wall
+    time passed since the last line, so a slow run is never silent for long; then the last.
+    """
+
+    LOG_EVERY_S = 30.0
 
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self._stream = stream
-        self._enabled = stream.isatty()
+        self._tty = stream.isatty()
         self._start = time.perf_counter()
-        self._last = 0.0
+        self._last = self._start
+        self._tenth = 0  # the last 10 % step a logged line was written for
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int, failed: int = 0) -> None:
         now = time.perf_counter()
-        if not self._enabled or (now - self._last < 0.5 and done < total):
+        tenth = done * 10 // max(total, 1)
+        if self._tty:
+            due = now - self._last >= 0.5 or done >= total
+        else:
+            due = tenth > self._tenth or now - self._last >= self.LOG_EVERY_S or done >= total
+        if not due:
             return
-        self._last = now
+        self._last, self._tenth = now, tenth
         rate = done / max(now - self._start, 1e-9)
         eta = (total - done) / rate if rate > 0 else float("nan")
-        self._stream.write(f"\r  {done}/{total} h  {rate:6.1f} h/s  ETA {eta:5.0f} s ")
-        if done == total:
-            self._stream.write("\n")
+        line = (f"  {done}/{total} h ({100 * done / max(total, 1):.0f} %), {rate:.1f} h/s, "
+                f"ETA {eta:.0f} s, {failed} failed so far")
+        if self._tty:
+            self._stream.write(f"\r{line} " + ("\n" if done >= total else ""))
+        else:
+            self._stream.write(line + "\n")
         self._stream.flush()
 
 
@@ -182,8 +197,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from simulator.api import validate
     from simulator.config import scenario_warnings
 
-    scenario = validate(args.config)
-    for line in scenario_warnings(scenario):
+    district_warnings: list[str] = []
+    scenario = validate(args.config, warnings=district_warnings)
+    for line in scenario_warnings(scenario) + district_warnings:
         print(f"warning: {args.config}: {line}")
     print(f"{args.config}: ok ({scenario.name}: {len(scenario.units)} units, "
           f"{scenario.period.hours} hours from {scenario.period.start:%Y-%m-%d %H:%M})")

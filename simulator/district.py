@@ -6,7 +6,7 @@ every name a scenario uses against them before time starts and reports all probl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator.config import ConfigError, Scenario
@@ -28,6 +28,7 @@ class District:
     path: Path
     heat: HeatNetwork
     grid: ElectricGrid
+    warnings: list[str] = field(default_factory=list)  # unusual but solvable input, by file
 
 
 def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -> District:
@@ -57,7 +58,8 @@ def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -
         problems.append(f"{path / ELECTRIC_FILE}: not a usable pandapower network: {err}")
     if problems:
         raise ConfigError(problems)
-    return District(path=path, heat=heat, grid=grid)
+    warnings = [f"{path / ELECTRIC_FILE}: {w}" for w in grid_checks.network_warnings(grid_net)]
+    return District(path=path, heat=heat, grid=grid, warnings=warnings)
 
 
 def _unknown(kind: str, name: str, known: list[str], where: Path) -> str:

@@ -10,14 +10,35 @@ class Tty(io.StringIO):
         return True
 
 
-def test_run_progress_writes_only_to_a_terminal():
-    quiet, tty = io.StringIO(), Tty()
+def test_run_progress_redraws_one_line_on_a_terminal():
+    tty = Tty()
     for done in (1, 2, 3):
-        RunProgress(quiet)(done, 3)
         RunProgress(tty)(done, 3)
-    assert quiet.getvalue() == ""
     assert "3/3 h" in tty.getvalue() and tty.getvalue().endswith("\n")
-    assert "h/s" in tty.getvalue() and "ETA" in tty.getvalue()
+    assert "\r" in tty.getvalue() and "h/s" in tty.getvalue() and "ETA" in tty.getvalue()
+
+
+def test_run_progress_logs_plain_lines_when_not_a_terminal():
+    """A logged run (issue 24): one plain line per 10 % step and the last, failures counted."""
+    log = io.StringIO()
+    progress = RunProgress(log)
+    for done in range(1, 101):
+        progress(done, 100, done // 50)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 10 and "\r" not in log.getvalue()
+    assert lines[0].strip().startswith("10/100 h (10 %)") and "0 failed so far" in lines[0]
+    assert lines[-1].strip().startswith("100/100 h (100 %)") and "2 failed so far" in lines[-1]
+    assert all("h/s" in line and "ETA" in line for line in lines)
+
+
+def test_run_progress_logs_every_30_s_of_a_slow_run(monkeypatch):
+    clock = iter(float(t) for t in range(0, 10_000, 20))  # 20 s per call
+    monkeypatch.setattr("simulator.cli.time.perf_counter", lambda: next(clock))
+    log = io.StringIO()
+    progress = RunProgress(log)
+    for done in (1, 2, 3, 4):  # 1000 hours: no 10 % step; lines at 40 s and 80 s
+        progress(done, 1000)
+    assert len(log.getvalue().splitlines()) == 2
 
 
 def test_a_closed_pipe_ends_quietly(short_cube):

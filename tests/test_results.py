@@ -247,7 +247,9 @@ def test_summarize_hand_computed(tmp_path: Path) -> None:
     f = summarize(summary_cube(tmp_path))
     expected = {
         "hours": 4, "hours_converged": 2, "converged_share": 0.5,
-        "heat_delivered_mwh": 14.5, "heat_supplied_mwh": 16.0, "heat_demand_mwh": 15.0,
+        "heat_delivered_mwh": 14.5, "heat_supplied_mwh": 16.0,
+        # demand is an input: over every recorded hour, the failed one's apart (issue 24)
+        "heat_demand_mwh": 95.0, "hours_not_solved": 2, "demand_not_solved_mwh": 80.0,
         "unserved_heat_mwh": 0.5, "heat_loss_mwh": 1.45, "heat_loss_percent": 1.45 / 16 * 100,
         "el_drawn_mwh": 5.0, "co2_t": 0.75, "co2_g_per_kwh_heat": 0.75e6 / 14.5e3,
         "peak_heat_mw": 10.0, "min_consumer_t_supply_c": 340.0 - 273.15,
@@ -282,7 +284,7 @@ def test_format_summary(tmp_path: Path) -> None:
     lines = text.splitlines()
     assert lines[0] == "scenario s"
     row = next(line for line in lines if line.startswith("heat delivered"))
-    assert re.fullmatch(r"heat delivered\s+14\.5 MW h", row)
+    assert re.fullmatch(r"heat delivered \(solved hours\)\s+14\.5 MW h", row)
     assert re.fullmatch(r"max trafo loading\s+n/a %",
                         next(line for line in lines if line.startswith("max trafo")))
     assert len({len(line.split(" MW h")[0]) for line in lines if line.endswith(" MW h")}) == 1

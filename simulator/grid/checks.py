@@ -43,7 +43,9 @@ FINITE = {"bus": ("vn_kv",), "line": ("length_km", "r_ohm_per_km", "x_ohm_per_km
           "shunt": ("p_mw", "q_mvar"), "impedance": ("rft_pu", "xft_pu", "sn_mva"),
           "storage": ("p_mw", "q_mvar")}
 SHOWN = 12
-#: columns whose negative values the diagnostic flags but the power flow takes (see _allowed)
+#: columns whose negative values the diagnostic flags but the power flow takes (see _allowed):
+#: pandapower's own case118 ships four transformers with a negative no-load current and runpp
+#: solves it; such values are warnings (network_warnings), not refusals
 NEGATIVE_ALLOWED = {("trafo", "i0_percent"), ("trafo3w", "i0_percent")}
 #: plausible voltage set points of external grids and generators (p.u.): pandapower's bundled
 #: cases set 0.85..1.18
@@ -89,6 +91,19 @@ def _library_problems(net: pandapower.pandapowerNet) -> list[str]:
                 for i, column, value, rule in rows
                 if rule not in PLAUSIBILITY and not _allowed(table, column, value)]
     return out
+
+
+def network_warnings(net: pandapower.pandapowerNet) -> list[str]:
+    """Unusual values a power flow still solves (e.g. a negative transformer ``i0_percent``),
+    as ``"<table> 'name': ..."`` lines; printed by validate and run, kept in the cube."""
+    out = []
+    invalid = InvalidValues().diagnostic(net) or {}
+    for table, rows in invalid.items():
+        names = _names(net, table)
+        out += [f"{table} '{names.get(i, i)}': {column} is {value}; unusual (pandapower "
+                f"expects {rule.replace('_', ' ')}) but solvable, kept"
+                for i, column, value, rule in rows if _allowed(table, column, value)]
+    return _capped(out)
 
 
 def _reference_problems(net: pandapower.pandapowerNet) -> list[str]:

@@ -67,6 +67,7 @@ class ElectricGrid:
         self.fast_status = "" if fast else "disabled (fast=False)"
         #: the path of the last solve: 'fast', or 'plain: <why>'
         self.last_path = ""
+        self.last_failure = ""  #: why the last plain power flow failed
         self._loads = np.zeros(0, dtype=int)
         #: branches the file has in service: events take branches out, never put the file's in
         self._on_file = {kind: net[kind]["in_service"].to_numpy(dtype=bool, copy=True)
@@ -167,6 +168,7 @@ class ElectricGrid:
             self._scale = background_scale
             net.load.loc[self._background, "p_mw"] = self._background_p_mw * background_scale
             net.load.loc[self._background, "q_mvar"] = self._background_q_mvar * background_scale
+        self.last_failure = "runpp did not converge (from the last results, then a flat start)"
         for init in (self._init, "flat"):
             try:
                 with warnings.catch_warnings():

@@ -7,12 +7,11 @@ Modelling choices (``../shared/PANDAPIPES-FACTS.md``, README "Heat network model
 ``heat_consumer`` rows in ``qext_w + treturn_k`` mode solved ``bidirectional`` (the only
 energy-consistent mode for it); one ``circ_pump_const_pressure`` slack plant; further plants
 ``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at its own supply
-temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check, not an
-identity); ``text_k`` written every hour (NaN is overwritten in place by pandapipes).
+temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check); ``text_k``
+written every hour. ``last_failure`` says why the last plain solve failed.
 
-Speed (``fast=True``): after the first converged hour each hour runs on
-:class:`simulator.heat.fast.FastHeat` (radial or meshed), any failure on the plain retries below;
-:attr:`HeatNetwork.last_path` says which path the last solve took and why.
+Speed (``fast=True``): after the first converged hour each hour runs on :class:`FastHeat`
+(radial or meshed), any failure on the plain retries below; ``last_path`` says which path.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from simulator.heat.state import HeatInputs, HeatState, nan_state
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
-
 #: Relative heat error of a fixed-flow plant that triggers a re-solve, and the re-solves allowed.
 FIXED_PLANT_TOLERANCE = 0.002
 FIXED_PLANT_PASSES = 2
@@ -51,8 +49,8 @@ class HeatNetwork:
         #: why the fast path is not in use ('' while it is, or before the first hour)
         self.fast_status = "" if fast else "disabled (fast=False)"
         #: the path of the last solve: 'fast', or 'plain: <why>'
-        self.last_path = ""
-        self._fast_miss = ""
+        self.last_path, self._fast_miss = "", ""
+        self.last_failure = ""  # why the last plain solve failed, for the run's message
         problems = self._prepare()
         if problems:
             raise ValueError("; ".join(problems))
@@ -215,6 +213,7 @@ class HeatNetwork:
         why = self.fast_status or self._fast_miss or "setting the fast path up on a solved hour"
         self.last_path, self._fast_miss = f"plain: {why}", ""
         apply_to_tables(self._net, write)
+        self.last_failure = "pandapipes did not converge (warm, then damped with 3x the iterations)"
         for warm in (True, False):
             if not warm:
                 self._cold_start()
@@ -228,7 +227,8 @@ class HeatNetwork:
                         # stagnant junctions take this temperature (facts §7)
                         ambient_temperature=inputs.t_ground_k,
                     )
-            except SOLVER_ERRORS:
+            except SOLVER_ERRORS as err:
+                self.last_failure = f"pandapipes raised {type(err).__name__}: {err}"[:200]
                 continue
             if self._net.converged:
                 state = self._read_state(inputs)

@@ -1,7 +1,8 @@
 """Period figures of a result cube: what ``districtsim summary`` prints.
 
-Figures are computed over converged hours (1 h per step): heat (MW h), losses (%), electricity,
-CO2 (t and g per kWh of heat delivered), each unit's share of the heat, extremes of temperatures,
+Figures are computed over converged hours (1 h per step; heat demand, an input, over all hours,
+with the demand of hours not solved shown apart): heat (MW h), losses (%), electricity, CO2
+(t and g per kWh of heat delivered), each unit's share of the heat, extremes of temperatures,
 voltages and loadings, the worst heat-balance error, and whether a carbon target is met.
 """
 
@@ -72,7 +73,7 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     f["converged_share"] = f["hours_converged"] / n
     f["heat_delivered_mwh"] = deliv = total("consumer_heat_mw")
     f["heat_supplied_mwh"] = sup = total("unit_heat_mw")
-    f["heat_demand_mwh"] = total("heat_demand_mw", "consumer_demand_mw")
+    f.update(_demand(ds, mask))
     f["unserved_heat_mwh"] = total("unserved_heat_mw")
     f["heat_loss_mwh"] = total("heat_loss_mw")
     f["heat_loss_percent"] = f["heat_loss_mwh"] / sup * 100 if sup else nan
@@ -111,6 +112,26 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
         if key in ds.attrs:
             f[f"hours_{adapter}_fast"] = float(ds.attrs[key])
     return f
+
+
+def _demand(ds: xr.Dataset, mask: np.ndarray) -> dict[str, float]:
+    """Heat demand over every hour (an input, known whether or not the hour was solved) and,
+    when hours were not solved, how many and the demand they held (their delivery is unknown)."""
+    hourly = None
+    for name in ("heat_demand_mw", "consumer_demand_mw"):
+        a = _values(ds, name)
+        if a is not None:
+            h = _sum(a, axis=1) if a.ndim == 2 else a
+            if np.any(np.isfinite(h)):
+                hourly = h
+                break
+    if hourly is None:
+        return {"heat_demand_mwh": float("nan")}
+    out = {"heat_demand_mwh": float(_sum(hourly))}
+    if not mask.all():
+        out["hours_not_solved"] = float((~mask).sum())
+        out["demand_not_solved_mwh"] = float(_sum(hourly[~mask]))
+    return out
 
 
 def _store_cycles(ds: xr.Dataset, heat: np.ndarray | None) -> dict[str, float]:
@@ -160,11 +181,15 @@ def _unit_shares(ds: xr.Dataset, heat: np.ndarray | None) -> dict[str, float]:
             for name, p in zip(ds["unit"].values.tolist(), produced, strict=True) if p > 0.0}
 
 
+#: figures of the solved hours only: labelled so when hours were not solved
+SOLVED_ONLY = {"heat_delivered_mwh", "heat_supplied_mwh", "unserved_heat_mwh", "hours_unserved"}
 _ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("hours", "hours", "h", ".0f"), ("hours_converged", "hours converged", "h", ".0f"),
     ("converged_share", "converged share", "1", ".3f"),
     ("heat_demand_mwh", "heat demand", "MW h", ".1f"),
     ("heat_delivered_mwh", "heat delivered", "MW h", ".1f"),
+    ("hours_not_solved", "not solved (delivery unknown)", "h", ".0f"),
+    ("demand_not_solved_mwh", "  demand in hours not solved", "MW h", ".1f"),
     ("heat_supplied_mwh", "heat supplied", "MW h", ".1f"),
     ("unserved_heat_mwh", "heat unserved", "MW h", ".1f"),
     ("heat_loss_mwh", "heat loss", "MW h", ".1f"), ("heat_loss_percent", "heat loss", "%", ".2f"),
@@ -206,6 +231,9 @@ def format_summary(figures: Mapping[str, float], title: str) -> str:
                  for k in figures if k.startswith(prefix)]
     rows += [(k, k, "", ".4g") for k in figures
              if k not in known and not k.startswith(tuple(prefixed))]
+    if figures.get("hours_not_solved"):  # delivery of the hours not solved is unknown
+        rows = [(k, label + (" (solved hours)" if k in SOLVED_ONLY else ""), unit, fmt)
+                for k, label, unit, fmt in rows]
     cells = [(label, "n/a" if np.isnan(figures[k]) else format(figures[k], fmt), unit)
              for k, label, unit, fmt in rows]
     if "carbon_target_met" in figures:

@@ -42,7 +42,7 @@ def _timed_run(base: str, overrides: dict[str, Any], hours: int, out: Path) -> d
 
     stamps: list[float] = []
     start, start_cpu = time.perf_counter(), time.process_time()
-    run(base, hours, out, overrides, progress=lambda done, total: stamps.append(
+    run(base, hours, out, overrides, progress=lambda done, total, failed=0: stamps.append(
         time.process_time()))
     end, end_cpu = time.perf_counter(), time.process_time()
     return {"hours": hours, "wall_s": round(end - start, 4),
