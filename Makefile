@@ -37,7 +37,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,sweep]"
+	$(PY) -m pip install --quiet -e ".[test,sweep,gis]"
 	touch $(STAMP)
 
 run: install
