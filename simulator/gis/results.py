@@ -24,10 +24,15 @@ K_TO_C = 273.15
 
 
 def _positions(ds: xr.Dataset) -> dict[str, tuple[float, float]]:
-    x = ds["junction_x"].to_numpy(float)
-    y = ds["junction_y"].to_numpy(float)
+    x = ds["junction_x"].to_numpy().astype(float)
+    y = ds["junction_y"].to_numpy().astype(float)
     return {str(n): (x[k], y[k]) for k, n in enumerate(ds["junction"].to_numpy())
             if np.isfinite(x[k]) and np.isfinite(y[k])}
+
+
+def _hourly(ds: xr.Dataset, name: str, dim: str) -> np.ndarray:
+    """``ds[name]`` as a (time, element) float array."""
+    return ds[name].transpose("time", dim).to_numpy().astype(float)
 
 
 def _has(ds: xr.Dataset, *names: str) -> bool:
@@ -36,8 +41,8 @@ def _has(ds: xr.Dataset, *names: str) -> bool:
 
 def pipe_table(ds: xr.Dataset, where: dict[str, tuple[float, float]]) -> pd.DataFrame:
     """Per pipe: peak flow, max velocity, mean loss (est.), lowest upstream temperature."""
-    mdot = ds["pipe_mdot_kg_per_s"].to_numpy(float)  # (time, pipe)
-    t = ds["junction_t_k"].to_numpy(float)
+    mdot = _hourly(ds, "pipe_mdot_kg_per_s", "pipe")  # (time, pipe)
+    t = _hourly(ds, "junction_t_k", "junction")
     index = {str(n): k for k, n in enumerate(ds["junction"].to_numpy())}
     a = np.array([index[str(j)] for j in ds["pipe_from_junction"].to_numpy()])
     b = np.array([index[str(j)] for j in ds["pipe_to_junction"].to_numpy()])
@@ -49,7 +54,7 @@ def pipe_table(ds: xr.Dataset, where: dict[str, tuple[float, float]]) -> pd.Data
         "from_junction": ds["pipe_from_junction"].to_numpy().astype(str),
         "to_junction": ds["pipe_to_junction"].to_numpy().astype(str),
         "peak_mdot_kg_per_s": np.nanmax(np.abs(mdot), axis=0),
-        "max_v_m_per_s": np.nanmax(np.abs(ds["pipe_v_m_per_s"].to_numpy(float)), axis=0),
+        "max_v_m_per_s": np.nanmax(np.abs(_hourly(ds, "pipe_v_m_per_s", "pipe")), axis=0),
         "mean_loss_kw": np.nanmean(loss_kw, axis=0),
         "min_t_c": np.nanmin(t_up, axis=0) - K_TO_C,
     })
@@ -60,8 +65,8 @@ def pipe_table(ds: xr.Dataset, where: dict[str, tuple[float, float]]) -> pd.Data
 
 def junction_table(ds: xr.Dataset, where: dict[str, tuple[float, float]]) -> pd.DataFrame:
     """Per junction: pressure and temperature range over the hours."""
-    p = ds["junction_p_bar"].to_numpy(float)
-    t = ds["junction_t_k"].to_numpy(float) - K_TO_C
+    p = _hourly(ds, "junction_p_bar", "junction")
+    t = _hourly(ds, "junction_t_k", "junction") - K_TO_C
     frame = pd.DataFrame({
         "name": ds["junction"].to_numpy().astype(str),
         "min_p_bar": np.nanmin(p, axis=0), "max_p_bar": np.nanmax(p, axis=0),
@@ -76,13 +81,13 @@ def consumer_table(ds: xr.Dataset, where: dict[str, tuple[float, float]]) -> pd.
     frame = pd.DataFrame({
         "name": ds["consumer"].to_numpy().astype(str),
         "junction": ds["consumer_junction"].to_numpy().astype(str),
-        "peak_demand_mw": ds["consumer_demand_mw"].max("time").to_numpy(float),
-        "peak_heat_mw": ds["consumer_heat_mw"].max("time").to_numpy(float),
-        "min_dp_bar": ds["consumer_dp_bar"].min("time").to_numpy(float),
-        "min_t_supply_c": ds["consumer_t_supply_k"].min("time").to_numpy(float) - K_TO_C,
+        "peak_demand_mw": ds["consumer_demand_mw"].max("time").to_numpy().astype(float),
+        "peak_heat_mw": ds["consumer_heat_mw"].max("time").to_numpy().astype(float),
+        "min_dp_bar": ds["consumer_dp_bar"].min("time").to_numpy().astype(float),
+        "min_t_supply_c": ds["consumer_t_supply_k"].min("time").to_numpy().astype(float) - K_TO_C,
     })
     if _has(ds, "consumer_unserved_mw"):
-        frame["unserved_mwh"] = ds["consumer_unserved_mw"].sum("time").to_numpy(float)
+        frame["unserved_mwh"] = ds["consumer_unserved_mw"].sum("time").to_numpy().astype(float)
     frame["coords"] = [[where[j]] if j in where else None for j in frame["junction"]]
     return frame.dropna(subset=["coords"]).reset_index(drop=True)
 
