@@ -249,3 +249,21 @@ def test_core_import_stays_free_of_geopandas() -> None:
     code = ("import sys, simulator, simulator.cli, simulator.gis.commands; "
             "sys.exit('geopandas' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_catalogue_matches_the_pandapipes_isoplus_types() -> None:
+    """The catalogue's diameters and U are pandapipes' ISOPLUS_DRE values (its source),
+    U per m2 of steel outer surface as pandapipes computes the loss."""
+    from simulator.gis.catalogue import DN_VALUES, ESTIMATED, pipe_spec
+
+    net = pandapipes.create_empty_network(fluid="water")
+    for dn in DN_VALUES:
+        for series, suffix in ((1, "STD"), (2, "1x"), (3, "2x")):
+            spec = pipe_spec(dn, series)
+            std = pandapipes.std_types.load_std_type(net, f"ISOPLUS_DRE{dn}_{suffix}", "pipe")
+            assert spec.inner_diameter_mm == pytest.approx(std["inner_diameter_mm"])
+            assert spec.outer_diameter_mm == pytest.approx(std["outer_diameter_mm"])
+            if (dn, series) not in ESTIMATED:
+                assert spec.u_w_per_mk == pytest.approx(std["u_w_per_mk"])
+                assert spec.u_w_per_m2k == pytest.approx(
+                    std["u_w_per_mk"] / (np.pi * std["outer_diameter_mm"] / 1e3))
