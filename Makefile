@@ -13,7 +13,7 @@ SWEEP  ?= configs/sweeps/schutterwald_heat_pump.yaml
 EXECUTOR ?= local
 WORKERS ?=
 
-.PHONY: install run test test-all test-cluster validate lint networks plots sweep bench help
+.PHONY: import-network install run test test-all test-cluster validate lint networks plots sweep bench help
 
 help:
 	@echo "make run [CONFIG=configs/x.yaml] [HOURS=N]  simulate a scenario, print its summary"
@@ -28,6 +28,8 @@ help:
 	@echo "make sweep PLAN=1 [CORES=N] [HOURS=N]      size it instead: cases, core-hours, memory,"
 	@echo "                                           an execution block (runs no case)"
 	@echo "make plots [CUBE=results/x.nc|results/sweep] figures + index.html of a cube or sweep dir"
+	@echo "make import-network SOURCE=x.gpkg|dir DISTRICT=networks/x [GRID=electric.json]"
+	@echo "                                           a district folder from GIS layers"
 	@echo "make networks                              rebuild the district folders from their scripts"
 	@echo "make bench                                 full year fast vs a plain pipeflow+runpp loop:"
 	@echo "                                           bench/results.json and bench/results.md"
@@ -37,7 +39,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,sweep]"
+	$(PY) -m pip install --quiet -e ".[test,sweep,gis]"
 	touch $(STAMP)
 
 run: install
@@ -70,6 +72,9 @@ plots: install
 
 lint: install
 	$(VENV)/bin/ruff check simulator tests networks bench
+
+import-network: install
+	$(PY) -m simulator import-network $(SOURCE) $(DISTRICT) $(if $(GRID),--grid $(GRID))
 
 networks: install
 	$(PY) networks/schutterwald/build.py

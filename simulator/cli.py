@@ -96,7 +96,35 @@ def _parser() -> argparse.ArgumentParser:
                        help="figure directory (default <cube>_figures/ or <dir>/figures/)")
     p_plt.add_argument("--week", help="first day of the dispatch week, e.g. 2030-02-01 "
                        "(default: the week of peak heat demand)")
+    _gis_parsers(sub)
     return parser
+
+
+def _gis_parsers(sub: argparse._SubParsersAction) -> None:
+    p_imp = sub.add_parser("import-network", help="a district folder (heat.json) from GIS "
+                           "layers: pipes, consumers, plants (GeoPackage or a folder of files)")
+    p_imp.add_argument("source", type=Path, help="a .gpkg with layers pipes, consumers, plants "
+                       "[, junctions], or a folder of pipes.geojson/.shp/.gpkg, ...")
+    p_imp.add_argument("district", type=Path, help="the district folder to write")
+    p_imp.add_argument("--grid", type=Path, help="an electric.json to copy into the folder")
+    p_imp.add_argument("--crs", help="projected CRS (metres) to reproject to, or of a file "
+                       "without one, e.g. EPSG:3067")
+    p_imp.add_argument("--snap-m", type=float, default=1.0,
+                       help="line ends closer than this (m) are one node (default 1)")
+    p_imp.add_argument("--connect-m", type=float, default=10.0,
+                       help="consumers and plants join the nearest node within this (m, "
+                       "default 10)")
+    p_exn = sub.add_parser("export-network", help="a district folder's heat.json as GIS layers")
+    p_exn.add_argument("district", type=Path)
+    p_exn.add_argument("--out", type=Path, required=True,
+                       help="a .gpkg, or a folder for <layer>.geojson files")
+    p_exn.add_argument("--crs", help="CRS of the junction positions (default: the import's)")
+    p_exr = sub.add_parser("export-results", help="per-element summaries of a cube as GIS "
+                           "layers (peak flow, min dp, min supply temperature, ...)")
+    p_exr.add_argument("cube", type=Path)
+    p_exr.add_argument("--out", type=Path, required=True,
+                       help="a .gpkg, or a folder for <layer>.geojson files")
+    p_exr.add_argument("--crs", help="CRS of the district's junction positions")
 
 
 class RunProgress:
@@ -275,8 +303,38 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "summary": _cmd_summary,
-            "sweep": _cmd_sweep, "plot": _cmd_plot, "storage-worth": _cmd_worth}
+def _cmd_import(args: argparse.Namespace) -> int:
+    from simulator.gis.commands import REPORT_TEXT, import_network
+    from simulator.gis.plan import report_text
+
+    plan, heat = import_network(args.source, args.district, args.grid, args.crs, args.snap_m,
+                                args.connect_m)
+    print(report_text(plan.report), end="")
+    print(f"{heat}: {len(plan.pipes)} pipe pairs, {len(plan.consumers)} consumers, "
+          f"{len(plan.plants)} plants (report: {args.district / REPORT_TEXT})")
+    return 0
+
+
+def _cmd_export_network(args: argparse.Namespace) -> int:
+    from simulator.gis.commands import export_network
+
+    for path in export_network(args.district, args.out, args.crs):
+        print(f"written: {path}")
+    return 0
+
+
+def _cmd_export_results(args: argparse.Namespace) -> int:
+    from simulator.gis.commands import export_results
+
+    for path in export_results(args.cube, args.out, args.crs):
+        print(f"written: {path}")
+    return 0
+
+
+COMMANDS = {"import-network": _cmd_import, "export-network": _cmd_export_network,
+            "export-results": _cmd_export_results, "run": _cmd_run, "validate": _cmd_validate,
+            "summary": _cmd_summary, "sweep": _cmd_sweep, "plot": _cmd_plot,
+            "storage-worth": _cmd_worth}
 
 
 def main(argv: list[str] | None = None) -> int:

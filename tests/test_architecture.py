@@ -29,6 +29,9 @@ ROOMS = {
     "highspy": ("dispatch/optimal",),
     "holidays": ("inputs/demand_setup.py", "config/schema.py"),
     "threadpoolctl": ("threads.py",),
+    "geopandas": ("gis/layers.py",),
+    "shapely": ("gis/layers.py",),
+    "pyogrio": ("gis/layers.py",),
 }
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
