@@ -65,22 +65,26 @@ def _hydraulics(net: pandapipes.pandapipesNet) -> dyn.Hydraulics:
         t_ground_c=float(net.pipe["text_k"].iloc[0]) - C_TO_K)
 
 
-def _solved(name: str, load: float, t_supply_c: float, t_ground_c: float
-            ) -> tuple[pandapipes.pandapipesNet, object]:
+def _solved(name: str, load: float, t_supply_c: float, t_ground_c: float,
+            t_fixed_c: float | None = None) -> tuple[pandapipes.pandapipesNet, object]:
+    """One hour solved by :class:`HeatNetwork`; ``t_fixed_c``: the fixed-flow plants' own
+    supply temperature (C; default: the slack plant's)."""
     heat = HeatNetwork.from_json(ROOT / "networks" / name / "heat.json", fast=False)
     fixed = np.array([0.3 * load * heat.consumer_design_w.sum() / max(
         len(heat.fixed_plant_names), 1)] * len(heat.fixed_plant_names))
     state = heat.step(HeatInputs(consumer_q_w=heat.consumer_design_w * load,
-                                 t_supply_k=t_supply_c + C_TO_K, t_return_k=45.0 + C_TO_K,
+                                 t_supply_k=np.array([t_supply_c] + [
+                                     t_supply_c if t_fixed_c is None else t_fixed_c
+                                 ] * len(fixed)) + C_TO_K, t_return_k=45.0 + C_TO_K,
                                  t_ground_k=t_ground_c + C_TO_K, fixed_plant_q_w=fixed))
     assert state.converged
     return heat._net, state
 
 
-def _steady_limit(name: str) -> float:
+def _steady_limit(name: str, t_fixed_c: float | None = None) -> float:
     """Advance the dynamic model at one hour's constant hydraulics until steady; the largest
     junction difference to pandapipes where water flows (K)."""
-    net, state = _solved(name, 0.6, 80.0, 8.0)
+    net, state = _solved(name, 0.6, 80.0, 8.0, t_fixed_c)
     hyd = _hydraulics(net)
     # pandapipes' cp at each pipe's mean temperature (the loss exponent uses it)
     t_mean_k = 0.5 * (net.res_pipe["t_from_k"] + net.res_pipe["t_to_k"]).to_numpy(float)
@@ -101,8 +105,8 @@ def _steady_limit(name: str) -> float:
     flowing = np.abs(hyd.pipe_mdot_kg_per_s) > dyn.MDOT_FLOOR_KG_PER_S
     wet[topo.pipe_from[flowing]] = wet[topo.pipe_to[flowing]] = True
     diff = np.abs(hour.junction_t_c + C_TO_K - state.junction_t_k)[wet]
-    print(f"{name}: steady after {hours} h (longest mean transit to a consumer "
-          f"{longest_h:.1f} h), max |dT| {diff.max():.2e} K "
+    print(f"{name} (fixed plants at {t_fixed_c} C): steady after {hours} h (longest mean "
+          f"transit to a consumer {longest_h:.1f} h), max |dT| {diff.max():.2e} K "
           f"over {wet.sum()} junctions")
     return float(diff.max())
 
@@ -112,9 +116,13 @@ def test_constant_hydraulics_reach_pandapipes_steady_temperatures(name):
     assert _steady_limit(name) < 0.01
 
 
-@pytest.mark.slow
-def test_constant_hydraulics_reach_pandapipes_steady_temperatures_on_espoo():
+def test_plants_at_their_own_supply_temperatures_mix_as_in_pandapipes():
+    assert _steady_limit("ringtown", t_fixed_c=70.0) < 0.01
+
+
+def test_constant_hydraulics_reach_pandapipes_steady_temperatures_on_espoo():  # ~6 s
     assert _steady_limit("espoo") < 0.01
+    assert _steady_limit("espoo", t_fixed_c=72.0) < 0.01
 
 
 # -- small networks built here ------------------------------------------------------------
