@@ -10,7 +10,7 @@ import numpy as np
 import pandapipes
 import pytest
 
-from simulator.heat import HeatInputs, HeatNetwork
+from simulator.heat import HeatInputs, HeatNetwork, plugflow_nb
 from simulator.heat import dynamic as dyn
 from simulator.heat import plugflow as pf
 
@@ -177,6 +177,27 @@ def test_a_single_pipe_network_steps_exactly_as_plugflow():
         assert hour.consumer_t_arrive_c[0] == pytest.approx(result.t_out_mean_c, rel=1e-14)
         assert hour.pipe_loss_j[0] == pytest.approx(result.heat_loss_j, rel=1e-12)
     np.testing.assert_allclose(model.states[0].excess_b_k, state.excess_b_k, rtol=1e-12)
+
+
+@pytest.mark.parametrize("wall_j_per_k", [0.0, 2e6])
+def test_the_compiled_step_equals_plugflow_on_random_inputs(wall_j_per_k):
+    spec = _pipe(5000.0, r_m_k_per_w=0.5, wall_j_per_k=wall_j_per_k)
+    ours = theirs = pf.initial_state(spec, 60.0)
+    rng = np.random.default_rng(11)
+    for _ in range(200):  # flows of both signs, some steps longer than the residence time
+        mdot = rng.choice([1.0, -1.0, 0.0], p=[0.5, 0.4, 0.1]) * rng.uniform(0.01, 8.0)
+        dt_s, t_c = rng.uniform(10.0, 3600.0), rng.uniform(40.0, 95.0)
+        ours, a = plugflow_nb.step(spec, ours, dt_s, mdot, t_c)
+        theirs, b = pf.step(spec, theirs, dt_s, mdot, t_c)
+        np.testing.assert_allclose([a.t_out_c, a.t_out_mean_c, a.heat_in_j, a.heat_out_j,
+                                    a.heat_loss_j],
+                                   [b.t_out_c, b.t_out_mean_c, b.heat_in_j, b.heat_out_j,
+                                    b.heat_loss_j], rtol=1e-11, atol=1e-6)
+        assert len(ours.mass_kg) == len(theirs.mass_kg) and ours.outlet_end == theirs.outlet_end
+        np.testing.assert_allclose(ours.excess_b_k, theirs.excess_b_k, rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(ours.mass_kg, theirs.mass_kg, rtol=1e-12)
+        assert plugflow_nb.water_heat_j(spec, ours) == pytest.approx(
+            pf.water_heat_j(spec, theirs), rel=1e-12)
 
 
 #: a mesh: plant 0 -> 1; supply 1 -> 2, 1 -> 3 and the tie 2 -> 3; consumers 2 -> 4, 3 -> 5;

@@ -46,6 +46,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simulator.heat import plugflow as pf
+from simulator.heat import plugflow_nb
 
 #: specific heat used for plants, consumers and junction mixing, J/(kg K)
 NETWORK_CP_J_PER_KG_K = pf.CP_WATER_J_PER_KG_K
@@ -174,7 +175,8 @@ def _regrounded(spec: pf.PipeSpec, state: pf.PipeState, t_ground_c: float
 def _pipe_heat_j(spec: pf.PipeSpec, state: pf.PipeState) -> float:
     """Heat in a pipe's water and wall relative to 0 C (J)."""
     capacity_j_per_k = spec.water_mass_kg * spec.cp_j_per_kg_k + spec.wall_heat_capacity_j_per_k
-    return pf.stored_heat_j(spec, state) + capacity_j_per_k * spec.t_ambient_c
+    return (plugflow_nb.water_heat_j(spec, state) + spec.wall_heat_capacity_j_per_k
+            * state.wall_excess_k + capacity_j_per_k * spec.t_ambient_c)
 
 
 def _flow_order(n_junctions: int, up: np.ndarray, down: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -248,7 +250,7 @@ class DynamicNetwork:
 
     def _step_pipe(self, p: int, mdot: float, t_in_c: float, dt_s: float
                    ) -> tuple[pf.PipeState, pf.StepResult]:
-        return pf.step(self.specs[p], self.states[p], dt_s, mdot, t_in_c)
+        return plugflow_nb.step(self.specs[p], self.states[p], dt_s, mdot, t_in_c)
 
     def _sources(self, hyd: Hydraulics, dt_s: float) -> _Arrivals:
         """Arrivals from the plants and consumers, which impose their outlet temperatures."""
