@@ -12,57 +12,13 @@ import pytest
 
 from simulator.heat import HeatInputs, HeatNetwork, plugflow_nb
 from simulator.heat import dynamic as dyn
+from simulator.heat import dynamic_pp as dyn_pp
 from simulator.heat import plugflow as pf
 
 from conftest import ROOT
 
 C_TO_K = 273.15
 CP = pf.CP_WATER_J_PER_KG_K
-
-
-# -- a network read from pandapipes --------------------------------------------------------
-def _topology(net: pandapipes.pandapipesNet) -> dyn.Topology:
-    at = net.junction.index.get_indexer
-    plants = [net.circ_pump_pressure, net.get("circ_pump_mass", net.circ_pump_pressure[:0])]
-    ret = np.concatenate([at(t["return_junction"]) for t in plants])
-    flow = np.concatenate([at(t["flow_junction"]) for t in plants])
-    valve = net.get("valve", net.pipe[:0].assign(junction=[], element=[]))
-    return dyn.Topology(len(net.junction),
-                        np.concatenate([at(net.pipe["from_junction"]), at(valve["junction"])]),
-                        np.concatenate([at(net.pipe["to_junction"]), at(valve["element"])]),
-                        at(net.heat_consumer["from_junction"]),
-                        at(net.heat_consumer["to_junction"]), ret, flow)
-
-
-def _specs(net: pandapipes.pandapipesNet, cp: np.ndarray | float = CP) -> list[pf.PipeSpec]:
-    pipe = net.pipe
-    t_ground_c = float(pipe["text_k"].iloc[0]) - C_TO_K
-    specs = dyn.pipe_specs(pipe["length_km"].to_numpy(float) * 1e3,
-                           pipe["inner_diameter_mm"].to_numpy(float) / 1e3,
-                           pipe["u_w_per_m2k"].to_numpy(float),
-                           pipe["outer_diameter_mm"].to_numpy(float) / 1e3,
-                           t_ground_c, cp_j_per_kg_k=cp)
-    valves = net.get("valve", net.pipe[:0])
-    return specs + [dyn.link_spec(d / 1e3, t_ground_c) for d in valves["inner_diameter_mm"]]
-
-
-def _hydraulics(net: pandapipes.pandapipesNet) -> dyn.Hydraulics:
-    """The solved hour of ``net`` (its result tables) as the dynamic model's input."""
-    plants = [net.res_circ_pump_pressure, net.get("res_circ_pump_mass",
-                                                  net.res_circ_pump_pressure[:0])]
-    valve = net.get("res_valve", net.res_pipe[:0])["mdot_from_kg_per_s"].to_numpy(float)
-    pipe = net.res_pipe["mdot_from_kg_per_s"].to_numpy(float)
-    return dyn.Hydraulics(
-        pipe_mdot_kg_per_s=np.nan_to_num(np.concatenate([pipe, valve])),
-        consumer_mdot_kg_per_s=np.nan_to_num(
-            net.res_heat_consumer["mdot_from_kg_per_s"].to_numpy(float)),
-        consumer_t_out_c=np.nan_to_num(net.res_heat_consumer["t_outlet_k"].to_numpy(float))
-        - C_TO_K,
-        plant_mdot_kg_per_s=np.nan_to_num(np.concatenate(
-            [t["mdot_from_kg_per_s"].to_numpy(float) for t in plants])),
-        plant_t_out_c=np.nan_to_num(np.concatenate(
-            [t["t_outlet_k"].to_numpy(float) for t in plants])) - C_TO_K,
-        t_ground_c=float(net.pipe["text_k"].iloc[0]) - C_TO_K)
 
 
 def _solved(name: str, load: float, t_supply_c: float, t_ground_c: float,
@@ -85,11 +41,11 @@ def _steady_limit(name: str, t_fixed_c: float | None = None) -> float:
     """Advance the dynamic model at one hour's constant hydraulics until steady; the largest
     junction difference to pandapipes where water flows (K)."""
     net, state = _solved(name, 0.6, 80.0, 8.0, t_fixed_c)
-    hyd = _hydraulics(net)
+    hyd = dyn_pp.hydraulics(net)
     # pandapipes' cp at each pipe's mean temperature (the loss exponent uses it)
     t_mean_k = 0.5 * (net.res_pipe["t_from_k"] + net.res_pipe["t_to_k"]).to_numpy(float)
     cp = net.fluid.get_heat_capacity(t_mean_k)  # valves (links) get the default cp
-    model = dyn.DynamicNetwork(_topology(net), _specs(net, cp), 60.0)
+    model = dyn.DynamicNetwork(dyn_pp.topology(net), dyn_pp.pipe_specs(net, cp), 60.0)
     # until no junction moves by 1e-6 K in an hour (a mass-weighted transit misses slow side
     # pipes: Espoo's longest residence is 19 h in a pipe whose water mixes into faster flows)
     previous_c, hours = model.junction_t_c.copy(), 0
@@ -269,8 +225,8 @@ def test_a_branch_without_flow_cools_toward_the_ground_with_its_wall():
 
 def test_cost_per_hour_on_espoo():
     net, _ = _solved("espoo", 0.6, 80.0, 8.0)
-    hyd = _hydraulics(net)
-    model = dyn.DynamicNetwork(_topology(net), _specs(net), 60.0)
+    hyd = dyn_pp.hydraulics(net)
+    model = dyn.DynamicNetwork(dyn_pp.topology(net), dyn_pp.pipe_specs(net), 60.0)
     for substeps in (1, 6):
         start = time.perf_counter()
         for _ in range(24):
