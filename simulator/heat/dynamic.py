@@ -1,0 +1,369 @@
+"""The network-wide dynamic thermal model: plug flow in every pipe, mixing at junctions (numpy).
+
+Each hour the hydraulics come from pandapipes' quasi-steady solve (signed pipe flows, consumer
+and plant flows, the plants' outlet and the consumers' return temperatures); this module then
+moves the water: every pipe is an exact Lagrangian plug-flow pipe with its wall lumped at the
+outlet (:mod:`simulator.heat.plugflow`, one ``step`` per pipe and hour), and each junction takes
+the mass-weighted mean temperature of all the water that reaches it over the hour (pipe
+outflows, plant outflows, consumer outflows).
+
+- **Flow order.** Consumers and plants impose their outlet temperatures, so only pipes carry
+  temperature from junction to junction. Junctions are processed in a topological order of
+  the hour's directed pipe-flow graph (Kahn's algorithm); the flows of a steady state form a
+  DAG. If a cycle remains (a circulating loop), its junctions and everything downstream are
+  solved by Jacobi sweeps from the previous hour's temperatures (each sweep steps those
+  pipes from the same start state) until they move by < ``CYCLE_TOL_K`` (at most
+  ``CYCLE_SWEEPS``); the heat an unconverged sweep leaves is reported in ``mixing_residual_j``.
+- **A pipe's inlet** is the hour-mean temperature of its upstream junction, held constant over
+  the hour (the hourly resolution of the hydraulics).
+- **No inflow.** A junction no water reaches keeps the previous hour's temperature (it has no
+  outflow either, so this carries no energy); pipes at zero flow (``|mdot| < MDOT_FLOOR``)
+  cool toward the ground with water and wall together (plugflow's stagnant step).
+- **Ground temperature changes** between hours: each parcel is flattened to its mean and
+  re-expressed over the new ground temperature (energy kept exactly, the intra-parcel
+  profile lost; it is exact again once the parcels are renewed).
+- **Transit time** to a junction: the steady path time of the hour's flows, the mass-weighted
+  mean over the inflows of (upstream transit + pipe water mass / |mdot|); it is 0 at a plant's
+  and a consumer's outlet (so a return junction's value counts from the consumers). It is not
+  a parcel age: under changing flows it is the transit at this hour's flows.
+- **Energies** are relative to 0 C with each pipe's own ``cp`` and ``NETWORK_CP`` for plants,
+  consumers and junctions; the balance closes to rounding when the cps agree and the flows
+  balance at every junction (``mixing_residual_j`` reports what the flows do not balance).
+
+Wall heat capacity (:func:`wall_heat_capacity_j_per_k`): steel ``rho = 7850 kg/m3`` and
+``cp = 480 J/(kg K)`` (EN 10216/10217 P235GH; cp 461-490 J/(kg K) between 20 and 100 C),
+dimensions per EN 253:2019 (steel service pipe outer diameter and minimum wall thickness, as
+listed in the Isoplus and Logstor catalogues), plus ``PUR_SHARE`` of the PUR insulation
+(``rho = 60 kg/m3`` EN 253 minimum, ``cp = 1400 J/(kg K)``, casing/steel diameter
+``CASING_RATIO``; all estimates) as the part that follows the water temperature.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from simulator.heat import plugflow as pf
+from simulator.heat import plugflow_nb
+
+#: specific heat used for plants, consumers and junction mixing, J/(kg K)
+NETWORK_CP_J_PER_KG_K = pf.CP_WATER_J_PER_KG_K
+#: a pipe flow below this is standing water, kg/s
+MDOT_FLOOR_KG_PER_S = 1e-6
+#: at most this many Jacobi sweeps over the junctions left in a flow cycle, stopping once no
+#: junction moves by more than CYCLE_TOL_K
+CYCLE_SWEEPS, CYCLE_TOL_K = 200, 1e-9
+#: steel (P235GH): density kg/m3, specific heat J/(kg K)
+STEEL_RHO_KG_PER_M3, STEEL_CP_J_PER_KG_K = 7850.0, 480.0
+#: PUR foam: density kg/m3 (EN 253 minimum), specific heat J/(kg K) (estimate)
+PUR_RHO_KG_PER_M3, PUR_CP_J_PER_KG_K = 60.0, 1400.0
+#: casing outer / steel outer diameter (estimate, EN 253 series 1: 1.4 at DN500, 1.75 at DN100)
+CASING_RATIO = 1.6
+#: share of the insulation's heat capacity that follows the water (estimate: the inner half)
+PUR_SHARE = 0.5
+#: EN 253 steel service pipes: (outer diameter mm, minimum wall thickness mm), DN20 ... DN1000
+EN253_STEEL_MM = np.array([
+    (26.9, 2.6), (33.7, 2.6), (42.4, 2.6), (48.3, 2.6), (60.3, 2.9), (76.1, 2.9),
+    (88.9, 3.2), (114.3, 3.6), (139.7, 3.6), (168.3, 4.0), (219.1, 4.5), (273.0, 5.0),
+    (323.9, 5.6), (355.6, 5.6), (406.4, 6.3), (457.0, 6.3), (508.0, 6.3), (610.0, 7.1),
+    (711.0, 8.0), (813.0, 8.8), (914.0, 10.0), (1016.0, 11.0)])
+
+
+def wall_heat_capacity_j_per_k(inner_diameter_m: np.ndarray, length_m: np.ndarray
+                               ) -> np.ndarray:
+    """Heat capacity of each pipe's steel wall plus ``PUR_SHARE`` of its insulation (J/K),
+    from the EN 253 size whose inner diameter is nearest to ``inner_diameter_m`` (m)."""
+    od_m, wall_m = EN253_STEEL_MM[:, 0] / 1e3, EN253_STEEL_MM[:, 1] / 1e3
+    inner_table_m = od_m - 2 * wall_m
+    k = np.abs(np.asarray(inner_diameter_m, float)[:, None] - inner_table_m[None, :]).argmin(1)
+    d_out, d_in = od_m[k], inner_table_m[k]
+    steel_j_per_mk = STEEL_RHO_KG_PER_M3 * STEEL_CP_J_PER_KG_K * math.pi / 4 * (d_out**2 - d_in**2)
+    pur_m2 = math.pi / 4 * ((CASING_RATIO * d_out) ** 2 - d_out**2)
+    pur_j_per_mk = PUR_SHARE * PUR_RHO_KG_PER_M3 * PUR_CP_J_PER_KG_K * pur_m2
+    return (steel_j_per_mk + pur_j_per_mk) * np.asarray(length_m, float)
+
+
+def pipe_specs(length_m: np.ndarray, inner_diameter_m: np.ndarray, u_w_per_m2k: np.ndarray,
+               outer_diameter_m: np.ndarray, t_ground_c: float,
+               wall_j_per_k: np.ndarray | None = None,
+               cp_j_per_kg_k: np.ndarray | float = NETWORK_CP_J_PER_KG_K) -> list[pf.PipeSpec]:
+    """One :class:`plugflow.PipeSpec` per pipe. ``1/R' = U pi D_outer`` (W/(m K)) as pandapipes
+    computes the loss; a NaN ``outer_diameter_m`` falls back to the inner diameter (as
+    pandapipes does). ``wall_j_per_k`` defaults to :func:`wall_heat_capacity_j_per_k`."""
+    d_in = np.asarray(inner_diameter_m, float)
+    d_out = np.where(np.isfinite(outer_diameter_m), outer_diameter_m, d_in)
+    ua_w_per_mk = np.asarray(u_w_per_m2k, float) * math.pi * d_out
+    r_m_k_per_w = np.where(ua_w_per_mk > 0, 1.0 / np.maximum(ua_w_per_mk, 1e-300), 1e15)
+    walls = wall_heat_capacity_j_per_k(d_in, length_m) if wall_j_per_k is None else wall_j_per_k
+    cps = np.broadcast_to(np.asarray(cp_j_per_kg_k, float), d_in.shape)
+    return [pf.PipeSpec(float(length), float(d), float(r), float(w), float(t_ground_c),
+                        cp_j_per_kg_k=float(cp))
+            for length, d, r, w, cp in zip(length_m, d_in, r_m_k_per_w, walls, cps, strict=True)]
+
+
+def link_spec(inner_diameter_m: float, t_ground_c: float) -> pf.PipeSpec:
+    """A valve or other zero-length link as a 1 mm pipe that loses nothing (R' = 1e15 m K/W)
+    and has no wall: it passes the temperature on at once (delay ~ 1e-3 s)."""
+    return pf.PipeSpec(1e-3, float(inner_diameter_m), 1e15, 0.0, float(t_ground_c))
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Static description: junction indices (0 ... n_junctions - 1) of each element's ends.
+
+    pipe_from/pipe_to: a positive pipe flow runs from ``pipe_from`` to ``pipe_to``;
+    consumer_from/consumer_to: supply and return junction; plant_from/plant_to: the return
+    junction a plant draws from and the flow junction it feeds.
+    """
+
+    n_junctions: int
+    pipe_from: np.ndarray
+    pipe_to: np.ndarray
+    consumer_from: np.ndarray
+    consumer_to: np.ndarray
+    plant_from: np.ndarray
+    plant_to: np.ndarray
+
+
+@dataclass(frozen=True)
+class Hydraulics:
+    """One hour's quasi-steady flows (kg/s, signed for pipes) and imposed temperatures (C)."""
+
+    pipe_mdot_kg_per_s: np.ndarray
+    consumer_mdot_kg_per_s: np.ndarray
+    consumer_t_out_c: np.ndarray
+    plant_mdot_kg_per_s: np.ndarray
+    plant_t_out_c: np.ndarray
+    t_ground_c: float
+
+
+@dataclass(frozen=True)
+class HourResult:
+    """What an hour did. Temperatures (C) are hour means of the arriving water; energies (J)
+    over the hour; stored heat relative to 0 C at the hour's end; transit times (s)."""
+
+    junction_t_c: np.ndarray
+    consumer_t_arrive_c: np.ndarray
+    plant_t_arrive_c: np.ndarray
+    consumer_transit_s: np.ndarray
+    junction_transit_s: np.ndarray
+    pipe_loss_j: np.ndarray
+    plant_heat_j: float
+    consumer_heat_j: float
+    stored_heat_j: float
+    mixing_residual_j: float
+
+    def balance_residual_j(self, stored_before_j: float) -> float:
+        """Plants - consumers - losses - change of stored heat - mixing residual (J)."""
+        return (self.plant_heat_j - self.consumer_heat_j - float(np.sum(self.pipe_loss_j))
+                - (self.stored_heat_j - stored_before_j) - self.mixing_residual_j)
+
+
+def _regrounded(spec: pf.PipeSpec, state: pf.PipeState, t_ground_c: float
+                ) -> tuple[pf.PipeSpec, pf.PipeState]:
+    """The pipe over a new ground temperature (C), each parcel flattened to its mean."""
+    shift_k = spec.t_ambient_c - t_ground_c
+    mean_k = state.excess_b_k * pf._phi(-state.slope_per_kg, state.mass_kg) / state.mass_kg
+    new = replace(state, excess_b_k=mean_k + shift_k, slope_per_kg=np.zeros_like(mean_k),
+                  wall_excess_k=state.wall_excess_k + shift_k,
+                  outlet_excess_k=state.outlet_excess_k + shift_k)
+    return replace(spec, t_ambient_c=t_ground_c), new
+
+
+def _pipe_heat_j(spec: pf.PipeSpec, state: pf.PipeState) -> float:
+    """Heat in a pipe's water and wall relative to 0 C (J)."""
+    capacity_j_per_k = spec.water_mass_kg * spec.cp_j_per_kg_k + spec.wall_heat_capacity_j_per_k
+    return (plugflow_nb.water_heat_j(spec, state) + spec.wall_heat_capacity_j_per_k
+            * state.wall_excess_k + capacity_j_per_k * spec.t_ambient_c)
+
+
+def _flow_order(n_junctions: int, up: np.ndarray, down: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """Kahn's topological order of the junctions over the flowing pipes ``up -> down``, and a
+    mask of the junctions it could not order (in or behind a flow cycle)."""
+    indegree = np.bincount(down, minlength=n_junctions)
+    by_up = np.argsort(up, kind="stable")
+    starts = np.searchsorted(up[by_up], np.arange(n_junctions + 1))
+    ready = list(np.flatnonzero(indegree == 0))
+    order: list[int] = []
+    while ready:
+        j = ready.pop()
+        order.append(int(j))
+        for p in by_up[starts[j]:starts[j + 1]]:
+            indegree[down[p]] -= 1
+            if indegree[down[p]] == 0:
+                ready.append(down[p])
+    left = np.ones(n_junctions, bool)
+    left[order] = False
+    return order, left
+
+
+@dataclass
+class _Arrivals:
+    """What reaches each junction over the hour: mass (kg), mass x temperature (kg C) and
+    mass x transit (kg s)."""
+
+    mass_kg: np.ndarray
+    heat_kg_c: np.ndarray
+    age_kg_s: np.ndarray
+
+    def add(self, j: np.ndarray | int, mass_kg: object, t_c: object, age_s: object) -> None:
+        """Water of ``mass_kg`` at ``t_c`` (C), ``age_s`` (s) old, arriving at junction j."""
+        np.add.at(self.mass_kg, j, mass_kg)
+        np.add.at(self.heat_kg_c, j, np.multiply(mass_kg, t_c))
+        np.add.at(self.age_kg_s, j, np.multiply(mass_kg, age_s))
+
+    def mean(self, j: np.ndarray | int, t_prev_c: object) -> tuple[object, object]:
+        """Mean temperature (C, ``t_prev_c`` where nothing arrives) and transit (s)."""
+        m = self.mass_kg[j]
+        some = m > 0
+        safe = np.where(some, m, 1.0)
+        return (np.where(some, self.heat_kg_c[j] / safe, t_prev_c),
+                np.where(some, self.age_kg_s[j] / safe, 0.0))
+
+
+class DynamicNetwork:
+    """The heat content of a whole network, advanced hour by hour (see the module docstring).
+
+    topology: the element ends; specs: one :class:`plugflow.PipeSpec` per pipe (their
+    ``t_ambient_c`` is the ground, replaced each hour); t_initial_c: uniform start (C).
+    """
+
+    def __init__(self, topology: Topology, specs: list[pf.PipeSpec], t_initial_c: float) -> None:
+        self.topology = topology
+        self.specs = list(specs)
+        self.states = [pf.initial_state(s, t_initial_c) for s in self.specs]
+        self.junction_t_c = np.full(topology.n_junctions, float(t_initial_c))
+        self._water_kg = np.array([s.water_mass_kg for s in self.specs])
+
+    def stored_heat_j(self) -> float:
+        """Heat in all water and walls relative to 0 C (J)."""
+        return float(sum(_pipe_heat_j(s, x) for s, x in zip(self.specs, self.states,
+                                                               strict=True)))
+
+    def _set_ground(self, t_ground_c: float) -> None:
+        """Re-express every pipe over a new ground temperature (C) if it changed."""
+        for i, (spec, state) in enumerate(zip(self.specs, self.states, strict=True)):
+            if spec.t_ambient_c != t_ground_c:
+                self.specs[i], self.states[i] = _regrounded(spec, state, t_ground_c)
+
+    def _step_pipe(self, p: int, mdot: float, t_in_c: float, dt_s: float
+                   ) -> tuple[pf.PipeState, pf.StepResult]:
+        return plugflow_nb.step(self.specs[p], self.states[p], dt_s, mdot, t_in_c)
+
+    def _sources(self, hyd: Hydraulics, dt_s: float) -> _Arrivals:
+        """Arrivals from the plants and consumers, which impose their outlet temperatures."""
+        topo, n = self.topology, self.topology.n_junctions
+        arrivals = _Arrivals(np.zeros(n), np.zeros(n), np.zeros(n))
+        arrivals.add(topo.plant_to, hyd.plant_mdot_kg_per_s * dt_s, hyd.plant_t_out_c, 0.0)
+        arrivals.add(topo.consumer_to, hyd.consumer_mdot_kg_per_s * dt_s, hyd.consumer_t_out_c,
+                     0.0)
+        return arrivals
+
+    def _route(self, mdot: np.ndarray, arrivals: _Arrivals, dt_s: float
+               ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple], float]:
+        """Move the water through the flowing pipes in flow order. Returns the junction
+        temperatures (C), transits (s), the pipes' steps and a cycle mismatch (J)."""
+        topo = self.topology
+        flowing = np.flatnonzero(mdot != 0.0)
+        up = np.where(mdot >= 0, topo.pipe_from, topo.pipe_to)
+        down = np.where(mdot >= 0, topo.pipe_to, topo.pipe_from)
+        order, left = _flow_order(topo.n_junctions, up[flowing], down[flowing])
+        t_c, age_s = self.junction_t_c.copy(), np.zeros(topo.n_junctions)
+        out_of = {j: [] for j in order}
+        for p in flowing:
+            out_of.setdefault(int(up[p]), []).append(int(p))
+        steps: dict[int, tuple] = {}
+        for j in order:
+            t_c[j], age_s[j] = arrivals.mean(j, t_c[j])
+            for p in out_of[j]:
+                steps[p] = self._step_pipe(p, float(mdot[p]), float(t_c[j]), dt_s)
+                arrivals.add(down[p], abs(mdot[p]) * dt_s, steps[p][1].t_out_mean_c,
+                             age_s[j] + self._water_kg[p] / abs(mdot[p]))
+        mismatch_j = 0.0
+        if left.any():
+            cyclic = [p for p in flowing if left[up[p]]]
+            mismatch_j = self._sweep(cyclic, mdot, up, down, arrivals, left, t_c, age_s,
+                                     steps, dt_s)
+        return t_c, age_s, steps, mismatch_j
+
+    def _sweep(self, cyclic: list[int], mdot: np.ndarray, up: np.ndarray, down: np.ndarray,
+               base: _Arrivals, left: np.ndarray, t_c: np.ndarray, age_s: np.ndarray,
+               steps: dict[int, tuple], dt_s: float) -> float:
+        """Jacobi sweeps over the junctions in or behind a flow cycle (fills ``t_c``, ``age_s``
+        and ``steps`` in place). Returns the heat (J) the junctions' final temperatures
+        differ from the inlet temperatures the pipes last used (0 once converged)."""
+        idx = np.flatnonzero(left)
+        used_c = {}
+        for _ in range(CYCLE_SWEEPS):
+            arrivals = _Arrivals(base.mass_kg.copy(), base.heat_kg_c.copy(), base.age_kg_s.copy())
+            for p in cyclic:
+                used_c[p] = float(t_c[up[p]])
+                steps[p] = self._step_pipe(p, float(mdot[p]), used_c[p], dt_s)
+                arrivals.add(down[p], abs(mdot[p]) * dt_s, steps[p][1].t_out_mean_c,
+                             age_s[up[p]] + self._water_kg[p] / abs(mdot[p]))
+            previous_c = t_c[idx].copy()
+            t_c[idx], age_s[idx] = arrivals.mean(idx, t_c[idx])
+            if np.max(np.abs(t_c[idx] - previous_c)) < CYCLE_TOL_K:
+                break
+        return float(sum(abs(mdot[p]) * dt_s * self.specs[p].cp_j_per_kg_k
+                         * (t_c[up[p]] - used_c[p]) for p in cyclic))
+
+    def advance(self, hyd: Hydraulics, dt_s: float = 3600.0, substeps: int = 1) -> HourResult:
+        """Advance the network by ``dt_s`` (s) at the hour's hydraulics ``hyd``, in
+        ``substeps`` equal steps (a junction holds its mean temperature over one step, which
+        shifts a front that reaches it mid-step: finer steps, sharper fronts). Temperatures
+        are the hour's means; energies the hour's sums."""
+        parts = [self._advance_once(hyd, dt_s / substeps) for _ in range(substeps)]
+        if substeps == 1:
+            return parts[0]
+        topo, last = self.topology, parts[-1]
+        t_c = np.mean([r.junction_t_c for r in parts], axis=0)  # constant flows: equal weights
+        return replace(
+            last, junction_t_c=t_c, consumer_t_arrive_c=t_c[topo.consumer_from],
+            plant_t_arrive_c=t_c[topo.plant_from],
+            pipe_loss_j=np.sum([r.pipe_loss_j for r in parts], axis=0),
+            plant_heat_j=sum(r.plant_heat_j for r in parts),
+            consumer_heat_j=sum(r.consumer_heat_j for r in parts),
+            mixing_residual_j=sum(r.mixing_residual_j for r in parts))
+
+    def _advance_once(self, hyd: Hydraulics, dt_s: float) -> HourResult:
+        """One step of ``dt_s`` (s) at the hydraulics ``hyd``."""
+        topo, cp = self.topology, NETWORK_CP_J_PER_KG_K
+        self._set_ground(float(hyd.t_ground_c))
+        raw = np.asarray(hyd.pipe_mdot_kg_per_s, float)
+        mdot = np.where(np.abs(raw) < MDOT_FLOOR_KG_PER_S, 0.0, raw)
+        t_c, age_s, steps, mismatch_j = self._route(mdot, self._sources(hyd, dt_s), dt_s)
+        loss_j = np.zeros(len(self.specs))
+        for p in range(len(self.specs)):
+            if p not in steps:  # standing water
+                steps[p] = self._step_pipe(p, 0.0, float(t_c[topo.pipe_from[p]]), dt_s)
+            self.states[p], result = steps[p]
+            loss_j[p] = result.heat_loss_j
+        self.junction_t_c = t_c
+        plant_m_kg = hyd.plant_mdot_kg_per_s * dt_s
+        consumer_m_kg = hyd.consumer_mdot_kg_per_s * dt_s
+        return HourResult(
+            junction_t_c=t_c, consumer_t_arrive_c=t_c[topo.consumer_from],
+            plant_t_arrive_c=t_c[topo.plant_from], consumer_transit_s=age_s[topo.consumer_from],
+            junction_transit_s=age_s,
+            pipe_loss_j=loss_j,
+            plant_heat_j=float(np.sum(plant_m_kg * cp
+                                      * (hyd.plant_t_out_c - t_c[topo.plant_from]))),
+            consumer_heat_j=float(np.sum(consumer_m_kg * cp
+                                         * (t_c[topo.consumer_from] - hyd.consumer_t_out_c))),
+            stored_heat_j=self.stored_heat_j(),
+            mixing_residual_j=self._mixing_residual_j(mdot, hyd, t_c, dt_s) + mismatch_j)
+
+    def _mixing_residual_j(self, mdot: np.ndarray, hyd: Hydraulics, t_c: np.ndarray,
+                           dt_s: float) -> float:
+        """Heat the flows bring into the junctions but do not take out (J):
+        ``cp T_j (in - out)``, zero when the hour's flows balance at every junction."""
+        topo, n = self.topology, self.topology.n_junctions
+        net_kg_per_s = (np.bincount(topo.pipe_to, mdot, n) - np.bincount(topo.pipe_from, mdot, n)
+                        + np.bincount(topo.plant_to, hyd.plant_mdot_kg_per_s, n)
+                        - np.bincount(topo.plant_from, hyd.plant_mdot_kg_per_s, n)
+                        + np.bincount(topo.consumer_to, hyd.consumer_mdot_kg_per_s, n)
+                        - np.bincount(topo.consumer_from, hyd.consumer_mdot_kg_per_s, n))
+        return NETWORK_CP_J_PER_KG_K * float(np.sum(net_kg_per_s * t_c)) * dt_s
