@@ -399,9 +399,9 @@ def test_data_centre_cop_in_winter_and_every_hour_feasible(tmp_path):
 STRESS = ROOT / "configs" / "espoo_2030_stress.yaml"
 
 
-def _stress(tmp_path: Path, start: str, hours: int) -> xr.Dataset:
+def _stress(tmp_path: Path, start: str, hours: int, **overrides: object) -> xr.Dataset:
     path = run(STRESS, hours=hours, output=tmp_path / f"stress_{start[:10]}.nc",
-               overrides={"period.start": start})
+               overrides={"period.start": start, **overrides})
     with open_results(path) as ds:
         return ds.load()
 
@@ -418,7 +418,10 @@ def test_stress_outage_in_the_cold_spell_and_a_binding_transformer(tmp_path):
 
 
 def test_stress_closed_main_leaves_otaniemi_unserved_and_balanced(tmp_path):
-    ds = _stress(tmp_path, "2030-01-31T22:00", 4)  # the closure starts at 2 h
+    # the closure starts at 2 h; the January outages, before this period, are moved into it
+    # (an event that lies wholly outside the period is refused as doing nothing)
+    ds = _stress(tmp_path, "2030-01-31T22:00", 4, **{"events.0.start": "2030-12-13T00:00",
+                                                      "events.1.start": "2030-12-13T00:00"})
     assert ds.converged.values.all()
     unserved = ds.unserved_heat_mw.values
     assert unserved[:2].max() < 1e-6 and unserved[2:].min() > 5.0
