@@ -24,6 +24,8 @@ from simulator.config.schema import Scenario
 from simulator.config.units import HeatPumpUnit, WasteHeatUnit
 from simulator.supply.carbon import FUEL_EUR_PER_MWH, FUEL_T_PER_TJ
 
+#: the fuels the scenario knows without defining them (CO2 factor or price built in)
+BUILT_IN_FUELS = frozenset(FUEL_T_PER_TJ) | frozenset(FUEL_EUR_PER_MWH)
 #: more occurrences than this of one recurring window are not enumerated (a window recurring
 #: every second over 50 years); such an event is refused as unreadable
 MAX_OCCURRENCES = 2_000_000
@@ -69,8 +71,8 @@ def _event_problems(scenario: Scenario, path: Path) -> list[str]:
             problems.append(f"{path}: events[{i}].start: {event.start:%Y-%m-%dT%H:%M} for "
                             f"{event.hours:g} h lies outside the period ({end}): the event "
                             "would change nothing")
-        elif blind_windows(starts, event.hours, period_h).any():
-            first = float(starts[blind_windows(starts, event.hours, period_h)][0])
+        elif (blind := blind_windows(starts, event.hours, period_h)).any():
+            first = float(starts[blind][0])
             problems.append(
                 f"{path}: events[{i}].hours: the window from {first:g} h after the period "
                 f"start for {event.hours:g} h holds no hour's sampling instant (each hour is "
@@ -91,10 +93,10 @@ def _fuel_entries(scenario: Scenario) -> list[tuple[str, str]]:
 
 def _fuel_problems(scenario: Scenario, path: Path) -> list[str]:
     burnt = _fuels_burnt(scenario)
-    known = set(FUEL_T_PER_TJ) | set(FUEL_EUR_PER_MWH)
     return [f"{path}: {key}: no unit burns '{fuel}' and it is no built-in fuel (a typo?); "
             f"the units burn: {', '.join(sorted(burnt)) or 'no fuel'}"
-            for key, fuel in _fuel_entries(scenario) if fuel not in burnt and fuel not in known]
+            for key, fuel in _fuel_entries(scenario)
+            if fuel not in burnt and fuel not in BUILT_IN_FUELS]
 
 
 def _supply_range_c(scenario: Scenario) -> tuple[float, float]:
@@ -137,7 +139,7 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     burnt = _fuels_burnt(scenario)
     out = [f"{key}: no unit burns '{fuel}': this entry takes no effect"
            for key, fuel in _fuel_entries(scenario) if fuel not in burnt
-           and fuel in set(FUEL_T_PER_TJ) | set(FUEL_EUR_PER_MWH)]
+           and fuel in BUILT_IN_FUELS]
     out += [f"units[{i}].availability: 0: the unit '{u.name}' never runs"
             for i, u in enumerate(scenario.units) if u.availability == 0.0]
     out += [f"events[{i}].share: 1: the derate leaves '{e.unit}' its full capacity and "

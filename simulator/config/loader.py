@@ -176,7 +176,8 @@ class _StrictLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[str] = []
+        #: (line, problem) of every key given twice
+        self.duplicates: list[tuple[int, str]] = []
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -190,8 +191,9 @@ class _StrictLoader(yaml.SafeLoader):
             except TypeError:  # an unhashable key: the constructor below says so
                 continue
             if first != line:
-                self.duplicates.append(f"line {line}: key '{key}' is given twice (first on "
-                                       f"line {first}); a mapping takes each key once")
+                self.duplicates.append((line, f"line {line}: key '{key}' is given twice "
+                                        f"(first on line {first}); a mapping takes each key "
+                                        "once"))
         return super().construct_mapping(node, deep=deep)
 
 
@@ -203,7 +205,7 @@ def _strict_load(text: str) -> Any:
     finally:
         loader.dispose()
     if loader.duplicates:
-        raise ConfigError(sorted(loader.duplicates, key=lambda p: int(p.split()[1][:-1])))
+        raise ConfigError([problem for _, problem in sorted(loader.duplicates)])
     return raw
 
 

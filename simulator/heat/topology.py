@@ -248,6 +248,11 @@ class _Wiring:
         rows, k = pick[kind]
         return [row[k] for row in rows]
 
+    def sides(self, kind: str) -> set:
+        """The connected sides (``side`` of each junction) that :meth:`ends` of ``kind``
+        lie on."""
+        return {self.side[j] for j in self.ends(kind)}
+
     def cut_text(self, nodes: Iterable[int], kind: str) -> list[str]:
         """The cuts between the components of ``nodes`` and the ``kind`` ends (memoised)."""
         key = (frozenset(self.side[n] for n in nodes), kind)
@@ -280,8 +285,7 @@ def _orphans(net: pandapipes.pandapipesNet) -> list[Problem]:
 def _swapped(net: pandapipes.pandapipesNet, w: _Wiring) -> list[Problem]:
     """A plant whose flow junction lies on the consumers' return side and whose return
     junction on their supply side (decided only where the two sides are apart)."""
-    supply = {w.side[s] for s in w.ends("supply")}
-    ret = {w.side[r] for r in w.ends("return")}
+    supply, ret = w.sides("supply"), w.sides("return")
     found = []
     for table, rows in w.plants.items():
         names = element_names(net, table) if rows else []
@@ -298,8 +302,7 @@ def _plant_cuts(net: pandapipes.pandapipesNet, w: _Wiring, skip: set[str],
                 slack: str, reach: set[Node]) -> list[Problem]:
     """Plants whose flow side meets no consumer's supply junction or whose return side no
     consumer's return junction (islanded), and fixed-flow plants the slack cannot reach."""
-    supply = {w.side[s] for s in w.ends("supply")}
-    ret = {w.side[r] for r in w.ends("return")}
+    supply, ret = w.sides("supply"), w.sides("return")
     found = []
     for table, rows in w.plants.items():
         names = element_names(net, table) if rows else []
@@ -331,7 +334,7 @@ def _consumer_cuts(net: pandapipes.pandapipesNet, w: _Wiring, slack: str,
                    reach: set[Node]) -> list[Problem]:
     """Consumers without a path to the plants' flow (supply side) or return (return side)."""
     flows = {w.side[f] for f in w.ends("flow")}
-    returns = {w.side[r] for r in w.ends("back")}
+    returns = w.sides("back")
     names = element_names(net, "heat_consumer")
     found = []
     for s, r, i in w.consumers:
