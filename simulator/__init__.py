@@ -10,8 +10,7 @@ unpickling one function does not import the solvers, numpy or xarray before it n
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from simulator.lazy import lazy_names
 
 _LAZY = {
     "ConfigError": "simulator.config",
@@ -27,13 +26,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'simulator' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_names("simulator", _LAZY, globals())

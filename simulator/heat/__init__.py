@@ -11,11 +11,9 @@ import pandapipes (2-5 s).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 # before pandapipes loads: its numba functions are then compiled once and cached on disk
 from simulator import jitcache
+from simulator.lazy import lazy_names
 
 jitcache.install()
 
@@ -27,13 +25,4 @@ _LAZY = {
 __all__ = ["HeatInputs", "HeatNetwork", "HeatState"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'simulator.heat' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value  # found directly from now on
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_names("simulator.heat", _LAZY, globals())
