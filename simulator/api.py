@@ -55,7 +55,7 @@ def validate(config_path: str | Path, overrides: dict[str, Any] | None = None,
     config_path = Path(config_path)
     scenario = load_config(config_path, overrides)
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
-                             scenario.solver.fast)
+                             scenario.solver.fast, scenario.heat_network.thermal)
     check_wiring(scenario, district, config_path)
     if warnings is not None:
         warnings += district.warnings
@@ -198,7 +198,7 @@ def run(
     if problems:
         raise ConfigError(problems)
     district = load_district(scenario.district, scenario.solver.max_iter_bidirect,
-                             scenario.solver.fast)
+                             scenario.solver.fast, scenario.heat_network.thermal)
     check_wiring(scenario, district, config_path)
     recorder, attrs = simulate_scenario(scenario, district, hours, progress, config_path)
     converged = recorder.array("converged")

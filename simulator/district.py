@@ -31,7 +31,8 @@ class District:
     warnings: list[str] = field(default_factory=list)  # unusual but solvable input, by file
 
 
-def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -> District:
+def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True,
+                  thermal: str = "steady") -> District:
     """Load both networks of a district folder, checked (:mod:`simulator.heat.checks`,
     :mod:`simulator.grid.checks`); ConfigError with every problem of both files, each line
     ``file: <table> 'name': reason``."""
@@ -49,7 +50,7 @@ def load_district(path: Path, max_iter_bidirect: int = 100, fast: bool = True) -
     if problems:
         raise ConfigError(problems)
     try:
-        heat = HeatNetwork(heat_net, max_iter_bidirect, fast)
+        heat = HeatNetwork(heat_net, max_iter_bidirect, fast, thermal)
     except Exception as err:  # what the checks above did not foresee is still the file's
         problems.append(f"{path / HEAT_FILE}: not a usable pandapipes network: {err}")
     try:

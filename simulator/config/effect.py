@@ -126,10 +126,18 @@ def _unit_problems(scenario: Scenario, path: Path) -> list[str]:
     return problems
 
 
+def _model_problems(scenario: Scenario, path: Path) -> list[str]:
+    """Pre-heating in a steady network, which stores no heat."""
+    if scenario.operation.preheat.enabled and scenario.heat_network.thermal != "dynamic":
+        return [f"{path}: operation.preheat: pre-heating needs heat_network.thermal 'dynamic' "
+                "(a steady network stores no heat, so it could never take effect)"]
+    return []
+
+
 def effect_problems(scenario: Scenario, path: Path) -> list[str]:
     """Entries that can never take effect and are refused (see the module docstring)."""
     return (_event_problems(scenario, path) + _fuel_problems(scenario, path)
-            + _unit_problems(scenario, path))
+            + _unit_problems(scenario, path) + _model_problems(scenario, path))
 
 
 def scenario_warnings(scenario: Scenario) -> list[str]:

@@ -66,6 +66,22 @@ class ProductionShift(_Model):
     enabled: bool = True
 
 
+class PreHeat(_Model):
+    """Pre-heat the network ahead of a demand peak (the dynamic thermal model only): while a
+    peak hour (total demand at or above the ``peak_quantile`` of the period's hours) is
+    forecast within the next ``lead_h`` hours, and the hour itself is below it, every plant's
+    supply set point is raised by ``raise_k`` (within ``supply_boost.max_supply_c`` and what
+    the running units can make), so the network's water and pipe walls store heat that the
+    peak then draws. Defaults are estimates: ``lead_h`` about the transit to the far
+    substations in winter, ``raise_k`` within the usual 10-20 K gap below the network's
+    maximum supply (Frederiksen & Werner, District Heating and Cooling, 2013, ch. 7)."""
+
+    enabled: bool = False
+    lead_h: int = Field(8, ge=1, le=72)
+    raise_k: float = Field(10.0, gt=0.0, le=50.0)
+    peak_quantile: float = Field(0.98, gt=0.0, lt=1.0)
+
+
 class Operation(_Model):
     """Operating limits of the heat network, checked every hour, and the operator's response."""
 
@@ -79,6 +95,7 @@ class Operation(_Model):
     pressure_hold: PressureHold = PressureHold()
     supply_boost: SupplyBoost = SupplyBoost()
     production_shift: ProductionShift = ProductionShift()
+    preheat: PreHeat = PreHeat()
 
     @model_validator(mode="after")
     def _pressure_band(self) -> Operation:

@@ -17,6 +17,7 @@ from holidays import list_supported_countries
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.config.events import Coupling, Event, utc_naive
+from simulator.config.heat_network import HeatNetworkModel
 from simulator.config.operation import Operation
 from simulator.config.units import (
     HourlyFile,
@@ -365,6 +366,7 @@ class Scenario(_Model):
     events: list[Event] = Field(default_factory=list)
     coupling: Coupling = Coupling()
     operation: Operation = Operation()
+    heat_network: HeatNetworkModel = HeatNetworkModel()
     solver: Solver = Solver()
 
     @model_validator(mode="after")

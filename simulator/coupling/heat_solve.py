@@ -20,6 +20,7 @@ from simulator.dispatch import DispatchPolicy, HourContext
 from simulator.heat import HeatInputs, HeatNetwork, HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.control import Operator, Setpoints
+from simulator.operation.preheat import peak_threshold_mw, preheat_k
 from simulator.supply.books import UnitTables
 from simulator.supply.storage import StoreBank
 
@@ -67,6 +68,8 @@ class HeatSolve:
         self.loss_guess_mw = 0.0
         #: temperature arriving at each plant (K) in the last converged solve (NaN: none yet)
         self.plant_t_in_k = np.full(self._n_plants, np.nan)
+        self._total_mw = inputs.demand_mw.sum(axis=1)
+        self._peak_mw = peak_threshold_mw(self._total_mw, operator.limits.preheat)
 
     @property
     def n_plants(self) -> int:
@@ -125,8 +128,11 @@ class HeatSolve:
         A response whose solve fails leaves the last converged state standing.
         """
         demand_w = self._inputs.demand_mw[h] * 1e6
-        sp = self._operator.start(float(self._inputs.t_supply_k[h]), t_ceiling_k,
-                                  float(consumer_mw.sum()) * 1e6)
+        load_w = float(consumer_mw.sum()) * 1e6
+        sp = self._operator.start(
+            float(self._inputs.t_supply_k[h]), t_ceiling_k, load_w,
+            arrival_load_w=self._arrival_load_w(h, load_w),
+            preheat_k=preheat_k(self._total_mw, h, self._operator.limits.preheat, self._peak_mw))
         state = self._solve(h, consumer_mw, fixed_plant_mw, sp)
         for _ in range(MAX_RESPONSES):
             nxt = self._operator.respond(sp, state, demand_w) if state.converged else None
@@ -139,6 +145,17 @@ class HeatSolve:
                 break
             sp, state = nxt, trial
         return state
+
+    def _arrival_load_w(self, h: int, load_w: float) -> float:
+        """The load (W) forecast for when the water leaving in hour ``h`` reaches the critical
+        substation, ``lead_h`` later (the dynamic model; NaN in the steady one), at this
+        hour's served share."""
+        lead_h = round(self._operator.lead_h)
+        if lead_h <= 0:
+            return float("nan")
+        total = self._total_mw
+        later = min(h + lead_h, len(total) - 1)
+        return load_w * float(total[later]) / max(float(total[h]), 1e-12)
 
     def _solve(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,
                sp: Setpoints) -> HeatState:

@@ -281,12 +281,14 @@ class CoupledStep:
     def _book(self, coupled: CoupledHour) -> SolvedHour:
         """Advance the stores' books on the settled store heat; everything the hour records."""
         heat = coupled.heat
+        self._heat.commit(heat.state)
         energy, loss = self._bank.advance(heat.store_mw)
         return SolvedHour(heat.state, heat.unit_heat_mw, heat.store_mw, coupled.books,
                           coupled.grid, energy, loss)
 
     def _fail(self, hour: HourContext) -> Values:
         """Record a failed hour: stores stand still, the policy hears of it."""
+        self._heat.commit(None)
         energy, loss = self._bank.advance(np.zeros(len(self._bank)))
         nan = np.full(len(hour.capacity_mw), np.nan)
         self._policy.hear(HourOutcome(hour.hour, False, nan, np.zeros(len(self._bank)), nan,

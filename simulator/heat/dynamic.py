@@ -30,17 +30,11 @@ outflows, plant outflows, consumer outflows).
   consumers and junctions; the balance closes to rounding when the cps agree and the flows
   balance at every junction (``mixing_residual_j`` reports what the flows do not balance).
 
-Wall heat capacity (:func:`wall_heat_capacity_j_per_k`): steel ``rho = 7850 kg/m3`` and
-``cp = 480 J/(kg K)`` (EN 10216/10217 P235GH; cp 461-490 J/(kg K) between 20 and 100 C),
-dimensions per EN 253:2019 (steel service pipe outer diameter and minimum wall thickness, as
-listed in the Isoplus and Logstor catalogues), plus ``PUR_SHARE`` of the PUR insulation
-(``rho = 60 kg/m3`` EN 253 minimum, ``cp = 1400 J/(kg K)``, casing/steel diameter
-``CASING_RATIO``; all estimates) as the part that follows the water temperature.
+Pipe specs and wall heat capacities: :mod:`simulator.heat.walls`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -55,60 +49,6 @@ MDOT_FLOOR_KG_PER_S = 1e-6
 #: at most this many Jacobi sweeps over the junctions left in a flow cycle, stopping once no
 #: junction moves by more than CYCLE_TOL_K
 CYCLE_SWEEPS, CYCLE_TOL_K = 200, 1e-9
-#: steel (P235GH): density kg/m3, specific heat J/(kg K)
-STEEL_RHO_KG_PER_M3, STEEL_CP_J_PER_KG_K = 7850.0, 480.0
-#: PUR foam: density kg/m3 (EN 253 minimum), specific heat J/(kg K) (estimate)
-PUR_RHO_KG_PER_M3, PUR_CP_J_PER_KG_K = 60.0, 1400.0
-#: casing outer / steel outer diameter (estimate, EN 253 series 1: 1.4 at DN500, 1.75 at DN100)
-CASING_RATIO = 1.6
-#: share of the insulation's heat capacity that follows the water (estimate: the inner half)
-PUR_SHARE = 0.5
-#: EN 253 steel service pipes: (outer diameter mm, minimum wall thickness mm), DN20 ... DN1000
-EN253_STEEL_MM = np.array([
-    (26.9, 2.6), (33.7, 2.6), (42.4, 2.6), (48.3, 2.6), (60.3, 2.9), (76.1, 2.9),
-    (88.9, 3.2), (114.3, 3.6), (139.7, 3.6), (168.3, 4.0), (219.1, 4.5), (273.0, 5.0),
-    (323.9, 5.6), (355.6, 5.6), (406.4, 6.3), (457.0, 6.3), (508.0, 6.3), (610.0, 7.1),
-    (711.0, 8.0), (813.0, 8.8), (914.0, 10.0), (1016.0, 11.0)])
-
-
-def wall_heat_capacity_j_per_k(inner_diameter_m: np.ndarray, length_m: np.ndarray
-                               ) -> np.ndarray:
-    """Heat capacity of each pipe's steel wall plus ``PUR_SHARE`` of its insulation (J/K),
-    from the EN 253 size whose inner diameter is nearest to ``inner_diameter_m`` (m)."""
-    od_m, wall_m = EN253_STEEL_MM[:, 0] / 1e3, EN253_STEEL_MM[:, 1] / 1e3
-    inner_table_m = od_m - 2 * wall_m
-    k = np.abs(np.asarray(inner_diameter_m, float)[:, None] - inner_table_m[None, :]).argmin(1)
-    d_out, d_in = od_m[k], inner_table_m[k]
-    steel_j_per_mk = STEEL_RHO_KG_PER_M3 * STEEL_CP_J_PER_KG_K * math.pi / 4 * (d_out**2 - d_in**2)
-    pur_m2 = math.pi / 4 * ((CASING_RATIO * d_out) ** 2 - d_out**2)
-    pur_j_per_mk = PUR_SHARE * PUR_RHO_KG_PER_M3 * PUR_CP_J_PER_KG_K * pur_m2
-    return (steel_j_per_mk + pur_j_per_mk) * np.asarray(length_m, float)
-
-
-def pipe_specs(length_m: np.ndarray, inner_diameter_m: np.ndarray, u_w_per_m2k: np.ndarray,
-               outer_diameter_m: np.ndarray, t_ground_c: float,
-               wall_j_per_k: np.ndarray | None = None,
-               cp_j_per_kg_k: np.ndarray | float = NETWORK_CP_J_PER_KG_K) -> list[pf.PipeSpec]:
-    """One :class:`plugflow.PipeSpec` per pipe. ``1/R' = U pi D_outer`` (W/(m K)) as pandapipes
-    computes the loss; a NaN ``outer_diameter_m`` falls back to the inner diameter (as
-    pandapipes does). ``wall_j_per_k`` defaults to :func:`wall_heat_capacity_j_per_k`."""
-    d_in = np.asarray(inner_diameter_m, float)
-    d_out = np.where(np.isfinite(outer_diameter_m), outer_diameter_m, d_in)
-    ua_w_per_mk = np.asarray(u_w_per_m2k, float) * math.pi * d_out
-    r_m_k_per_w = np.where(ua_w_per_mk > 0, 1.0 / np.maximum(ua_w_per_mk, 1e-300), 1e15)
-    walls = wall_heat_capacity_j_per_k(d_in, length_m) if wall_j_per_k is None else wall_j_per_k
-    cps = np.broadcast_to(np.asarray(cp_j_per_kg_k, float), d_in.shape)
-    return [pf.PipeSpec(float(length), float(d), float(r), float(w), float(t_ground_c),
-                        cp_j_per_kg_k=float(cp))
-            for length, d, r, w, cp in zip(length_m, d_in, r_m_k_per_w, walls, cps, strict=True)]
-
-
-def link_spec(inner_diameter_m: float, t_ground_c: float) -> pf.PipeSpec:
-    """A valve or other zero-length link as a 1 mm pipe that loses nothing (R' = 1e15 m K/W)
-    and has no wall: it passes the temperature on at once (delay ~ 1e-3 s)."""
-    return pf.PipeSpec(1e-3, float(inner_diameter_m), 1e15, 0.0, float(t_ground_c))
-
-
 @dataclass(frozen=True)
 class Topology:
     """Static description: junction indices (0 ... n_junctions - 1) of each element's ends.
@@ -129,7 +69,14 @@ class Topology:
 
 @dataclass(frozen=True)
 class Hydraulics:
-    """One hour's quasi-steady flows (kg/s, signed for pipes) and imposed temperatures (C)."""
+    """One hour's quasi-steady flows (kg/s, signed for pipes) and imposed temperatures (C).
+
+    ``consumer_q_w`` (W), when given, makes each consumer a substation that draws at most its
+    heat from the water that arrives: it returns ``max(consumer_t_out_c - reserve_k, T_arrive -
+    q / (mdot cp))`` (a flow larger than its heat needs comes back warmer; a smaller one cools
+    further, by at most ``reserve_k``, and beyond that delivers less). Without it the consumer
+    returns ``consumer_t_out_c``.
+    """
 
     pipe_mdot_kg_per_s: np.ndarray
     consumer_mdot_kg_per_s: np.ndarray
@@ -137,6 +84,18 @@ class Hydraulics:
     plant_mdot_kg_per_s: np.ndarray
     plant_t_out_c: np.ndarray
     t_ground_c: float
+    consumer_q_w: np.ndarray | None = None
+    reserve_k: float = 0.0
+
+    def consumer_outlet_c(self, c: np.ndarray | int, t_arrive_c: object, dt_s: float) -> object:
+        """Outlet temperature (C) of consumers ``c`` at the arriving temperature (C)."""
+        if self.consumer_q_w is None:
+            return self.consumer_t_out_c[c]
+        t_ret = self.consumer_t_out_c[c] - self.reserve_k
+        m_kg = self.consumer_mdot_kg_per_s[c] * dt_s
+        drop_k = self.consumer_q_w[c] * dt_s / np.maximum(m_kg * NETWORK_CP_J_PER_KG_K, 1e-300)
+        return np.where(t_arrive_c > t_ret, np.maximum(t_ret, np.subtract(t_arrive_c, drop_k)),
+                        t_arrive_c)
 
 
 @dataclass(frozen=True)
@@ -147,6 +106,7 @@ class HourResult:
     junction_t_c: np.ndarray
     consumer_t_arrive_c: np.ndarray
     plant_t_arrive_c: np.ndarray
+    consumer_t_out_c: np.ndarray
     consumer_transit_s: np.ndarray
     junction_transit_s: np.ndarray
     pipe_loss_j: np.ndarray
@@ -223,19 +183,66 @@ class _Arrivals:
                 np.where(some, self.age_kg_s[j] / safe, 0.0))
 
 
+@dataclass
+class _Routed:
+    """An hour's routing: junction temperatures (C) and transits (s), the pipes' steps, the
+    consumers' outlet temperatures (C) and a cycle mismatch (J)."""
+
+    t_c: np.ndarray
+    age_s: np.ndarray
+    steps: dict[int, tuple]
+    consumer_t_out_c: np.ndarray
+    mismatch_j: float
+
+
+@dataclass(frozen=True)
+class _Cycle:
+    """The flowing pipes and drawing consumers whose upstream junction is in or behind a
+    flow cycle (``left``), with the hour's up- and downstream ends of every pipe."""
+
+    pipes: list[int]
+    consumers: list[int]
+    up: np.ndarray
+    down: np.ndarray
+    left: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A :class:`DynamicNetwork`'s pipes (over their ground temperature), their water and
+    walls, and its junction temperatures (C)."""
+
+    specs: tuple[pf.PipeSpec, ...]
+    states: tuple[pf.PipeState, ...]
+    junction_t_c: np.ndarray
+
+
 class DynamicNetwork:
     """The heat content of a whole network, advanced hour by hour (see the module docstring).
 
     topology: the element ends; specs: one :class:`plugflow.PipeSpec` per pipe (their
-    ``t_ambient_c`` is the ground, replaced each hour); t_initial_c: uniform start (C).
+    ``t_ambient_c`` is the ground, replaced each hour); t_initial_c: start temperature (C),
+    one for all or one per pipe, each pipe uniform with its wall in equilibrium.
     """
 
-    def __init__(self, topology: Topology, specs: list[pf.PipeSpec], t_initial_c: float) -> None:
+    def __init__(self, topology: Topology, specs: list[pf.PipeSpec],
+                 t_initial_c: float | np.ndarray) -> None:
         self.topology = topology
         self.specs = list(specs)
-        self.states = [pf.initial_state(s, t_initial_c) for s in self.specs]
-        self.junction_t_c = np.full(topology.n_junctions, float(t_initial_c))
+        t0_c = np.broadcast_to(np.asarray(t_initial_c, float), (len(self.specs),))
+        self.states = [pf.initial_state(s, float(t)) for s, t in zip(self.specs, t0_c,
+                                                                      strict=True)]
+        self.junction_t_c = np.full(topology.n_junctions, float(np.mean(t0_c)))
         self._water_kg = np.array([s.water_mass_kg for s in self.specs])
+
+    def snapshot(self) -> Snapshot:
+        """The model's state, to :meth:`restore` later (pipe states are immutable)."""
+        return Snapshot(tuple(self.specs), tuple(self.states), self.junction_t_c.copy())
+
+    def restore(self, snap: Snapshot) -> None:
+        """Go back to a :meth:`snapshot`."""
+        self.specs, self.states = list(snap.specs), list(snap.states)
+        self.junction_t_c = snap.junction_t_c.copy()
 
     def stored_heat_j(self) -> float:
         """Heat in all water and walls relative to 0 C (J)."""
@@ -253,62 +260,79 @@ class DynamicNetwork:
         return plugflow_nb.step(self.specs[p], self.states[p], dt_s, mdot, t_in_c)
 
     def _sources(self, hyd: Hydraulics, dt_s: float) -> _Arrivals:
-        """Arrivals from the plants and consumers, which impose their outlet temperatures."""
+        """Arrivals from the plants, which impose their outlet temperatures."""
         topo, n = self.topology, self.topology.n_junctions
         arrivals = _Arrivals(np.zeros(n), np.zeros(n), np.zeros(n))
         arrivals.add(topo.plant_to, hyd.plant_mdot_kg_per_s * dt_s, hyd.plant_t_out_c, 0.0)
-        arrivals.add(topo.consumer_to, hyd.consumer_mdot_kg_per_s * dt_s, hyd.consumer_t_out_c,
-                     0.0)
         return arrivals
 
-    def _route(self, mdot: np.ndarray, arrivals: _Arrivals, dt_s: float
-               ) -> tuple[np.ndarray, np.ndarray, dict[int, tuple], float]:
-        """Move the water through the flowing pipes in flow order. Returns the junction
-        temperatures (C), transits (s), the pipes' steps and a cycle mismatch (J)."""
+    def _through_consumers(self, cs: list[int], hyd: Hydraulics, t_c: np.ndarray,
+                           arrivals: _Arrivals, t_out_c: np.ndarray, dt_s: float) -> None:
+        """Consumers ``cs`` take the water of their supply junction (``t_c``) and return it
+        to their return junction at their outlet temperature (filled into ``t_out_c``)."""
+        if not cs:
+            return
+        c = np.asarray(cs)
+        t_out_c[c] = hyd.consumer_outlet_c(c, t_c[self.topology.consumer_from[c]], dt_s)
+        arrivals.add(self.topology.consumer_to[c], hyd.consumer_mdot_kg_per_s[c] * dt_s,
+                     t_out_c[c], 0.0)
+
+    def _route(self, mdot: np.ndarray, hyd: Hydraulics, dt_s: float) -> _Routed:
+        """Move the water through the flowing pipes and consumers in flow order."""
         topo = self.topology
         flowing = np.flatnonzero(mdot != 0.0)
         up = np.where(mdot >= 0, topo.pipe_from, topo.pipe_to)
         down = np.where(mdot >= 0, topo.pipe_to, topo.pipe_from)
-        order, left = _flow_order(topo.n_junctions, up[flowing], down[flowing])
-        t_c, age_s = self.junction_t_c.copy(), np.zeros(topo.n_junctions)
-        out_of = {j: [] for j in order}
+        drawing = np.flatnonzero(hyd.consumer_mdot_kg_per_s > 0.0)
+        order, left = _flow_order(topo.n_junctions,
+                                  np.concatenate([up[flowing], topo.consumer_from[drawing]]),
+                                  np.concatenate([down[flowing], topo.consumer_to[drawing]]))
+        r = _Routed(self.junction_t_c.copy(), np.zeros(topo.n_junctions), {},
+                    hyd.consumer_t_out_c.astype(float).copy(), 0.0)
+        pipes_at: dict[int, list[int]] = {}
         for p in flowing:
-            out_of.setdefault(int(up[p]), []).append(int(p))
-        steps: dict[int, tuple] = {}
+            pipes_at.setdefault(int(up[p]), []).append(int(p))
+        consumers_at: dict[int, list[int]] = {}
+        for c in drawing:
+            consumers_at.setdefault(int(topo.consumer_from[c]), []).append(int(c))
+        arrivals = self._sources(hyd, dt_s)
         for j in order:
-            t_c[j], age_s[j] = arrivals.mean(j, t_c[j])
-            for p in out_of[j]:
-                steps[p] = self._step_pipe(p, float(mdot[p]), float(t_c[j]), dt_s)
-                arrivals.add(down[p], abs(mdot[p]) * dt_s, steps[p][1].t_out_mean_c,
-                             age_s[j] + self._water_kg[p] / abs(mdot[p]))
-        mismatch_j = 0.0
+            r.t_c[j], r.age_s[j] = arrivals.mean(j, r.t_c[j])
+            for p in pipes_at.get(j, ()):
+                r.steps[p] = self._step_pipe(p, float(mdot[p]), float(r.t_c[j]), dt_s)
+                arrivals.add(down[p], abs(mdot[p]) * dt_s, r.steps[p][1].t_out_mean_c,
+                             r.age_s[j] + self._water_kg[p] / abs(mdot[p]))
+            self._through_consumers(consumers_at.get(j, []), hyd, r.t_c, arrivals,
+                                    r.consumer_t_out_c, dt_s)
         if left.any():
-            cyclic = [p for p in flowing if left[up[p]]]
-            mismatch_j = self._sweep(cyclic, mdot, up, down, arrivals, left, t_c, age_s,
-                                     steps, dt_s)
-        return t_c, age_s, steps, mismatch_j
+            cycle = _Cycle([p for p in flowing if left[up[p]]],
+                           [c for c in drawing if left[topo.consumer_from[c]]], up, down, left)
+            r.mismatch_j = self._sweep(cycle, mdot, hyd, arrivals, r, dt_s)
+        return r
 
-    def _sweep(self, cyclic: list[int], mdot: np.ndarray, up: np.ndarray, down: np.ndarray,
-               base: _Arrivals, left: np.ndarray, t_c: np.ndarray, age_s: np.ndarray,
-               steps: dict[int, tuple], dt_s: float) -> float:
-        """Jacobi sweeps over the junctions in or behind a flow cycle (fills ``t_c``, ``age_s``
-        and ``steps`` in place). Returns the heat (J) the junctions' final temperatures
-        differ from the inlet temperatures the pipes last used (0 once converged)."""
-        idx = np.flatnonzero(left)
-        used_c = {}
+    def _sweep(self, cycle: _Cycle, mdot: np.ndarray, hyd: Hydraulics, base: _Arrivals,
+               r: _Routed, dt_s: float) -> float:
+        """Jacobi sweeps over the junctions in or behind a flow cycle (fills ``r`` in place).
+        Returns the heat (J) the junctions' final temperatures differ from the inlet
+        temperatures the pipes last used (0 once converged)."""
+        idx = np.flatnonzero(cycle.left)
+        used_c: dict[int, float] = {}
+        up, down = cycle.up, cycle.down
         for _ in range(CYCLE_SWEEPS):
             arrivals = _Arrivals(base.mass_kg.copy(), base.heat_kg_c.copy(), base.age_kg_s.copy())
-            for p in cyclic:
-                used_c[p] = float(t_c[up[p]])
-                steps[p] = self._step_pipe(p, float(mdot[p]), used_c[p], dt_s)
-                arrivals.add(down[p], abs(mdot[p]) * dt_s, steps[p][1].t_out_mean_c,
-                             age_s[up[p]] + self._water_kg[p] / abs(mdot[p]))
-            previous_c = t_c[idx].copy()
-            t_c[idx], age_s[idx] = arrivals.mean(idx, t_c[idx])
-            if np.max(np.abs(t_c[idx] - previous_c)) < CYCLE_TOL_K:
+            for p in cycle.pipes:
+                used_c[p] = float(r.t_c[up[p]])
+                r.steps[p] = self._step_pipe(p, float(mdot[p]), used_c[p], dt_s)
+                arrivals.add(down[p], abs(mdot[p]) * dt_s, r.steps[p][1].t_out_mean_c,
+                             r.age_s[up[p]] + self._water_kg[p] / abs(mdot[p]))
+            self._through_consumers(cycle.consumers, hyd, r.t_c, arrivals, r.consumer_t_out_c,
+                                    dt_s)
+            previous_c = r.t_c[idx].copy()
+            r.t_c[idx], r.age_s[idx] = arrivals.mean(idx, r.t_c[idx])
+            if np.max(np.abs(r.t_c[idx] - previous_c)) < CYCLE_TOL_K:
                 break
         return float(sum(abs(mdot[p]) * dt_s * self.specs[p].cp_j_per_kg_k
-                         * (t_c[up[p]] - used_c[p]) for p in cyclic))
+                         * (r.t_c[up[p]] - used_c[p]) for p in cycle.pipes))
 
     def advance(self, hyd: Hydraulics, dt_s: float = 3600.0, substeps: int = 1) -> HourResult:
         """Advance the network by ``dt_s`` (s) at the hour's hydraulics ``hyd``, in
@@ -322,6 +346,7 @@ class DynamicNetwork:
         t_c = np.mean([r.junction_t_c for r in parts], axis=0)  # constant flows: equal weights
         return replace(
             last, junction_t_c=t_c, consumer_t_arrive_c=t_c[topo.consumer_from],
+            consumer_t_out_c=np.mean([r.consumer_t_out_c for r in parts], axis=0),
             plant_t_arrive_c=t_c[topo.plant_from],
             pipe_loss_j=np.sum([r.pipe_loss_j for r in parts], axis=0),
             plant_heat_j=sum(r.plant_heat_j for r in parts),
@@ -334,27 +359,28 @@ class DynamicNetwork:
         self._set_ground(float(hyd.t_ground_c))
         raw = np.asarray(hyd.pipe_mdot_kg_per_s, float)
         mdot = np.where(np.abs(raw) < MDOT_FLOOR_KG_PER_S, 0.0, raw)
-        t_c, age_s, steps, mismatch_j = self._route(mdot, self._sources(hyd, dt_s), dt_s)
+        r = self._route(mdot, hyd, dt_s)
         loss_j = np.zeros(len(self.specs))
         for p in range(len(self.specs)):
-            if p not in steps:  # standing water
-                steps[p] = self._step_pipe(p, 0.0, float(t_c[topo.pipe_from[p]]), dt_s)
-            self.states[p], result = steps[p]
+            if p not in r.steps:  # standing water
+                r.steps[p] = self._step_pipe(p, 0.0, float(r.t_c[topo.pipe_from[p]]), dt_s)
+            self.states[p], result = r.steps[p]
             loss_j[p] = result.heat_loss_j
-        self.junction_t_c = t_c
+        self.junction_t_c = r.t_c
         plant_m_kg = hyd.plant_mdot_kg_per_s * dt_s
         consumer_m_kg = hyd.consumer_mdot_kg_per_s * dt_s
+        t_arrive_c = r.t_c[topo.consumer_from]
         return HourResult(
-            junction_t_c=t_c, consumer_t_arrive_c=t_c[topo.consumer_from],
-            plant_t_arrive_c=t_c[topo.plant_from], consumer_transit_s=age_s[topo.consumer_from],
-            junction_transit_s=age_s,
+            junction_t_c=r.t_c, consumer_t_arrive_c=t_arrive_c,
+            plant_t_arrive_c=r.t_c[topo.plant_from], consumer_t_out_c=r.consumer_t_out_c,
+            consumer_transit_s=r.age_s[topo.consumer_from], junction_transit_s=r.age_s,
             pipe_loss_j=loss_j,
             plant_heat_j=float(np.sum(plant_m_kg * cp
-                                      * (hyd.plant_t_out_c - t_c[topo.plant_from]))),
+                                      * (hyd.plant_t_out_c - r.t_c[topo.plant_from]))),
             consumer_heat_j=float(np.sum(consumer_m_kg * cp
-                                         * (t_c[topo.consumer_from] - hyd.consumer_t_out_c))),
+                                         * (t_arrive_c - r.consumer_t_out_c))),
             stored_heat_j=self.stored_heat_j(),
-            mixing_residual_j=self._mixing_residual_j(mdot, hyd, t_c, dt_s) + mismatch_j)
+            mixing_residual_j=self._mixing_residual_j(mdot, hyd, r.t_c, dt_s) + r.mismatch_j)
 
     def _mixing_residual_j(self, mdot: np.ndarray, hyd: Hydraulics, t_c: np.ndarray,
                            dt_s: float) -> float:

@@ -10,6 +10,7 @@ import numpy as np
 
 from simulator.heat import dynamic as dyn
 from simulator.heat import plugflow as pf
+from simulator.heat import walls
 
 if TYPE_CHECKING:
     import pandapipes
@@ -35,17 +36,17 @@ def topology(net: pandapipes.pandapipesNet) -> dyn.Topology:
 
 def pipe_specs(net: pandapipes.pandapipesNet, cp: np.ndarray | float = CP
                ) -> list[pf.PipeSpec]:
-    """:func:`dynamic.pipe_specs` of ``net``'s pipes (ground: the first pipe's ``text_k``),
-    then one :func:`dynamic.link_spec` per valve; ``cp`` (J/(kg K)) per pipe or one value."""
+    """:func:`walls.pipe_specs` of ``net``'s pipes (ground: the first pipe's ``text_k``),
+    then one :func:`walls.link_spec` per valve; ``cp`` (J/(kg K)) per pipe or one value."""
     pipe = net.pipe
     t_ground_c = float(pipe["text_k"].iloc[0]) - C_TO_K
-    specs = dyn.pipe_specs(pipe["length_km"].to_numpy(float) * 1e3,
+    specs = walls.pipe_specs(pipe["length_km"].to_numpy(float) * 1e3,
                            pipe["inner_diameter_mm"].to_numpy(float) / 1e3,
                            pipe["u_w_per_m2k"].to_numpy(float),
                            pipe["outer_diameter_mm"].to_numpy(float) / 1e3,
                            t_ground_c, cp_j_per_kg_k=cp)
     valves = net.get("valve", net.pipe[:0])
-    return specs + [dyn.link_spec(d / 1e3, t_ground_c) for d in valves["inner_diameter_mm"]]
+    return specs + [walls.link_spec(d / 1e3, t_ground_c) for d in valves["inner_diameter_mm"]]
 
 
 def hydraulics(net: pandapipes.pandapipesNet) -> dyn.Hydraulics:

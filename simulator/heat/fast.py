@@ -53,6 +53,7 @@ from simulator.heat.pit import (
     pipe_positions,
     plant_temperatures,
     read_result_tables,
+    valve_rows,
 )
 
 #: what a failed pandapipes solve raises (the circ-pump reversal is a UserWarning)
@@ -76,6 +77,7 @@ class FastHeat:
         self.last_junction_p_bar = np.zeros(0)
         self._connectivity: dict = {}
         self._pipe_positions = pipe_positions(net) if len(layout.pipe) else np.zeros(0, int)
+        self._valve_rows = valve_rows(net)
         node = net["_pit"]["node"]
         self._hydraulic_data = tuple(np.ascontiguousarray(a, dtype=float) for a in (
             branch[:, IdxBranch.LENGTH], branch[:, IdxBranch.D], branch[:, IdxBranch.K],
@@ -283,6 +285,9 @@ class FastHeat:
             "consumer_t_from_k": c["t_from"], "consumer_p_from_bar": c["p_from"],
             "consumer_p_to_bar": c["p_to"],
             "junction_t_k": t[lay.junction].copy(), "junction_p_bar": p[lay.junction].copy(),
+            "consumer_mdot_kg_per_s": c["mdot"],
+            "valve_mdot_kg_per_s": np.where(hyd[self._valve_rows],
+                                            branch[self._valve_rows, IdxBranch.MDOTINIT], np.nan),
             "pipe_mdot_kg_per_s": pi["mdot"], "pipe_t_from_k": pi["t_from"],
             "pipe_t_to_k": pi["t_to"], "pipe_t_outlet_k": pi["t_out"],
             "pipe_loss_w": pipe_losses_w(net, hyd & heat, self._pipe_positions),

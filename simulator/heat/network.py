@@ -2,16 +2,14 @@
 
 A :class:`HeatNetwork` owns its pandapipes ``net``; nothing else reads or writes it. Each hour
 :meth:`HeatNetwork.step` writes the hour's inputs, solves, returns a frozen :class:`HeatState`.
-
-Modelling choices (``../shared/PANDAPIPES-FACTS.md``, README "Heat network modelling"):
-``heat_consumer`` rows in ``qext_w + treturn_k`` mode solved ``bidirectional`` (the only
-energy-consistent mode for it); one ``circ_pump_const_pressure`` slack plant; further plants
-``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at its own supply
-temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check); ``text_k``
-written every hour. ``last_failure`` says why the last plain solve failed.
-
-Speed (``fast=True``): after the first converged hour each hour runs on :class:`FastHeat`
-(radial or meshed), any failure on the plain retries below; ``last_path`` says which path.
+Modelling choices (PANDAPIPES-FACTS.md, manual "Heat network modelling"): ``heat_consumer``
+rows in ``qext_w + treturn_k`` mode solved ``bidirectional``; one ``circ_pump_const_pressure``
+slack plant; further plants ``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow -
+T_in))``, each at its own supply temperature; ``text_k`` written every hour. Speed
+(``fast=True``): after the first converged hour each hour runs on :class:`FastHeat`, any
+failure on the plain retries; ``last_path`` says which. ``thermal="dynamic"``: the water is
+then moved through the hour by :mod:`simulator.heat.thermal` (the steady solve keeps the
+hydraulics); :meth:`HeatNetwork.commit` ends each hour.
 """
 
 from __future__ import annotations
@@ -25,11 +23,12 @@ import pandapipes
 import pandas as pd
 from pandapipes.component_models.component_toolbox import p_correction_height_air
 
-from simulator.heat import checks, topology
+from simulator.heat import checks, geometry, topology
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
 from simulator.heat.pit import apply_to_tables, plant_temperatures, read_result_tables
-from simulator.heat.state import HeatInputs, HeatState, nan_state
-from simulator.naming import point_xy, unique_names
+from simulator.heat.state import HeatInputs, HeatState, fixed_off_target, nan_state
+from simulator.heat.thermal import NetworkThermal
+from simulator.naming import unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
 #: Relative heat error of a fixed-flow plant that triggers a re-solve, and the re-solves allowed.
@@ -41,7 +40,7 @@ class HeatNetwork:
     """A pandapipes district-heating network solved hour by hour."""
 
     def __init__(self, net: pandapipes.pandapipesNet, max_iter_bidirect: int = 100,
-                 fast: bool = True) -> None:
+                 fast: bool = True, thermal: str = "steady") -> None:
         self._net = net
         self._max_iter = max_iter_bidirect
         self._fast: FastHeat | None = None
@@ -58,14 +57,16 @@ class HeatNetwork:
         self._reachable = topology.reachable_consumers(net)  # never open the file's closed pipes
         self._init_t_k = net.junction["tfluid_k"].to_numpy(copy=True)
         self._init_p_bar = net.junction["pn_bar"].to_numpy(copy=True)
-        n_fixed = len(self.fixed_plant_names)
-        self._fixed_t_in_k = np.full(n_fixed, np.nan)
+        self._fixed_t_in_k = np.full(len(self.fixed_plant_names), np.nan)
+        #: the dynamic thermal model (None: steady), and the last solve's raw results
+        self._thermal = NetworkThermal(net) if thermal == "dynamic" else None
+        self._raw: dict[str, np.ndarray] = {}
 
     @classmethod
     def from_json(cls, path: str | Path, max_iter_bidirect: int = 100,
-                  fast: bool = True) -> HeatNetwork:
+                  fast: bool = True, thermal: str = "steady") -> HeatNetwork:
         """Load a network written with ``pandapipes.to_json``."""
-        return cls(pandapipes.from_json(str(path)), max_iter_bidirect, fast)
+        return cls(pandapipes.from_json(str(path)), max_iter_bidirect, fast, thermal)
 
     def scenario_problems(self, t_return_k: float) -> list[str]:
         """:func:`simulator.heat.checks.scenario_problems` at a return temperature (K)."""
@@ -142,19 +143,7 @@ class HeatNetwork:
 
     def geometry(self) -> dict[str, tuple[str, list]]:
         """Auxiliary cube coordinates: junction positions and the ends of pipes and consumers."""
-        net = self._net
-        junctions = dict(zip(net.junction.index, self.junction_names, strict=True))
-        geo = net.junction["geo"] if "geo" in net.junction else pd.Series(None, net.junction.index)
-        x, y = point_xy(geo)
-        return {
-            "junction_x": ("junction", x),
-            "junction_y": ("junction", y),
-            "pipe_from_junction": ("pipe", [junctions[j] for j in net.pipe["from_junction"]]),
-            "pipe_to_junction": ("pipe", [junctions[j] for j in net.pipe["to_junction"]]),
-            "consumer_junction": (
-                "consumer", [junctions[j] for j in net.heat_consumer["from_junction"]]
-            ),
-        }
+        return geometry.coordinates(self._net, self.junction_names)
 
     @property
     def junction_p_amb_bar(self) -> np.ndarray:
@@ -182,18 +171,25 @@ class HeatNetwork:
         path the passes before the last are predictions, and only the state returned is solved
         by pandapipes (the predictor solves the same equations to round-off).
         """
-        for passes_left in range(FIXED_PLANT_PASSES, -1, -1):
+        # dynamic: plants are set from the return water that arrives, which moves slowly
+        for passes_left in range(0 if self._thermal else FIXED_PLANT_PASSES, -1, -1):
             state = self._solve(inputs, provisional=passes_left > 0)
             if (not state.converged or not passes_left
-                    or not self._fixed_off_target(state, inputs)):
+                    or not fixed_off_target(state, inputs, FIXED_PLANT_TOLERANCE)):
                 break
-        return self._confirm(state, inputs)
+        state = self._confirm(state, inputs)
+        if self._thermal is None or not state.converged:
+            return state
+        moved = self._thermal.settle(state, inputs, lambda: self._raw,
+                                     lambda: self._confirm(self._solve(inputs), inputs))
+        self._fixed_t_in_k = moved.plant_t_return_k[1:].copy()
+        return moved
 
-    def _fixed_off_target(self, state: HeatState, inputs: HeatInputs) -> bool:
-        target_w = np.asarray(inputs.fixed_plant_q_w, dtype=float)
-        active = target_w > 0.0
-        error = np.abs(state.plant_q_w[1:][active] - target_w[active]) / target_w[active]
-        return bool(np.any(error > FIXED_PLANT_TOLERANCE))
+    def commit(self, state: HeatState | None) -> None:
+        """The hour is over: ``state`` (a state :meth:`step` returned this hour) is the one
+        kept, None when the hour failed. The dynamic thermal model moves on from it."""
+        if self._thermal is not None:
+            self._thermal.commit(state)
 
     def _solve(self, inputs: HeatInputs, provisional: bool = False) -> HeatState:
         """One solve: warm start first, then once more from the stored initial state.
@@ -308,7 +304,8 @@ class HeatNetwork:
                  else float(inputs.slack_plift_bar))
         hold = (self.hold_p_bar if np.isnan(inputs.slack_hold_p_bar)
                 else float(inputs.slack_hold_p_bar))
-        return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float),
+        flow = 1.0 if self._thermal is None else self._thermal.flow_factor
+        return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float) * flow,
                 "plift_bar": plift, "p_flow_bar": hold + plift,
                 "t_return_k": inputs.t_return_k, "t_supply_k": t_plant.copy(),
                 "t_ground_k": inputs.t_ground_k, "fixed_mdot": np.maximum(mdot, 0.0),
@@ -356,6 +353,7 @@ class HeatNetwork:
     def _state_from(self, raw: dict[str, np.ndarray], inputs: HeatInputs,
                     iterations: float) -> HeatState:
         """The hour's state from raw results (``pit.read_result_tables``, ``FastHeat.read``)."""
+        self._raw = raw
         t_in_c = raw["consumer_t_from_k"]
         mdot = raw["pipe_mdot_kg_per_s"]
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])

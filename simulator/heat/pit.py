@@ -224,6 +224,12 @@ def _incidence(n: int, b_from: np.ndarray, b_to: np.ndarray) -> tuple[np.ndarray
     return np.cumsum(ptr), branches[order].astype(np.int64)
 
 
+def valve_rows(net: pandapipes.pandapipesNet) -> np.ndarray:
+    """Branch rows of the valves (table order), empty without valves."""
+    b_ft = get_lookup(net, "branch", "from_to")
+    return np.arange(*b_ft["valve"]) if "valve" in b_ft else np.zeros(0, dtype=np.int64)
+
+
 def plant_temperatures(t_supply_k: float | np.ndarray, n_plants: int) -> np.ndarray:
     """Supply temperature (K) of each plant, slack first, from one value or one per plant."""
     return np.broadcast_to(np.asarray(t_supply_k, dtype=float), (n_plants,))
@@ -323,6 +329,9 @@ def read_result_tables(net: pandapipes.pandapipesNet) -> dict[str, np.ndarray]:
         "consumer_p_to_bar": col(res_c, "p_to_bar"),
         "junction_t_k": col(net.res_junction, "t_k"),
         "junction_p_bar": col(net.res_junction, "p_bar"),
+        "consumer_mdot_kg_per_s": col(res_c, "mdot_from_kg_per_s"),
+        "valve_mdot_kg_per_s": (col(net.res_valve, "mdot_from_kg_per_s")
+                                if "valve" in net and len(net.valve) else np.zeros(0)),
         "pipe_mdot_kg_per_s": col(res_pipe, "mdot_from_kg_per_s"),
         "pipe_t_from_k": col(res_pipe, "t_from_k"), "pipe_t_to_k": col(res_pipe, "t_to_k"),
         "pipe_t_outlet_k": col(res_pipe, "t_outlet_k"), "pipe_loss_w": pipe_losses_w(net),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 import numpy as np
 
@@ -44,6 +44,20 @@ class HeatState:
     plant_t_supply_k: np.ndarray  # temperature leaving each plant (K)
     plant_t_return_k: np.ndarray  # temperature arriving at each plant (K)
     plant_plift_bar: np.ndarray  # pressure lift across each plant (bar)
+    # -- the dynamic thermal model (``heat_network.thermal: dynamic``); steady: the defaults --
+    #: supply temperature each consumer sees once the water leaving the plants now arrives at
+    #: this hour's flows (K): the steady solution, which the operator looks ahead by; None:
+    #: ``consumer_t_supply_k`` (the steady model, where the two are one)
+    consumer_t_ahead_k: np.ndarray | None = None
+    consumer_transit_s: np.ndarray | None = None  # plant-to-consumer travel time (s)
+    network_heat_j: float = float("nan")  # heat in the water and pipe walls, above 0 C (J)
+    network_heat_change_w: float = 0.0  # change of that heat over the hour, per second (W)
+
+    @property
+    def t_ahead_k(self) -> np.ndarray:
+        """What the operator steers the supply temperature by (K), see ``consumer_t_ahead_k``."""
+        ahead = self.consumer_t_ahead_k
+        return self.consumer_t_supply_k if ahead is None else ahead
 
     @property
     def loss_w(self) -> float:
@@ -51,15 +65,24 @@ class HeatState:
         return float(np.sum(self.pipe_loss_w))
 
     def balance_error(self) -> float:
-        """(plants - consumers - losses) / plants (1)."""
+        """(plants - consumers - losses - change of the network's stored heat) / plants (1)."""
         supplied = float(np.sum(self.plant_q_w))
-        return (supplied - float(np.sum(self.consumer_q_w)) - self.loss_w) / supplied
+        return (supplied - float(np.sum(self.consumer_q_w)) - self.loss_w
+                - self.network_heat_change_w) / supplied
 
 
 def nan_state(sizes: dict[str, int]) -> HeatState:
     """A state of NaNs, ``converged`` False; ``sizes`` of consumer, junction, pipe and plant."""
     values: dict[str, object] = {"converged": False, "iterations": np.nan}
     for f in fields(HeatState):
-        if f.name not in values:
+        if f.name not in values and f.default is MISSING:
             values[f.name] = np.full(sizes[f.name.split("_")[0]], np.nan)
     return HeatState(**values)  # type: ignore[arg-type]
+
+
+def fixed_off_target(state: HeatState, inputs: HeatInputs, tolerance: float) -> bool:
+    """Whether a fixed-flow plant's heat misses its target by more than ``tolerance`` (1)."""
+    target_w = np.asarray(inputs.fixed_plant_q_w, dtype=float)
+    active = target_w > 0.0
+    error = np.abs(state.plant_q_w[1:][active] - target_w[active]) / target_w[active]
+    return bool(np.any(error > tolerance))

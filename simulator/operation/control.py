@@ -88,26 +88,40 @@ class Operator:
         self._gain = 1.0
         #: this hour's last (set point, coldest substation supply) (K, K)
         self._trial: tuple[float, float] | None = None
+        #: this hour's load over the load when its water arrives at the critical substation (1)
+        self._ahead = 1.0
+        #: hours the water takes to the coldest substation, in the last solved state (h)
+        self.lead_h = 0.0
 
     def start(self, t_supply_k: float, t_ceiling_k: float = float("inf"),
-              load_w: float = float("nan")) -> Setpoints:
+              load_w: float = float("nan"), arrival_load_w: float = float("nan"),
+              preheat_k: float = 0.0) -> Setpoints:
         """An hour's first set points: the minimum lift, the file's static pressure, every
         substation served, and the curve's temperature ``t_supply_k`` (K) or, with the supply
         boost on, what the last solved hour's drop to the coldest substation calls for, if
         hotter; ``t_ceiling_k`` caps the boost (K); ``load_w``, the heat the substations are
-        to draw this hour (W), scales the last hour's drop (NaN: taken as it was)."""
+        to draw this hour (W), scales the last hour's drop (NaN: taken as it was).
+
+        Look-ahead (the dynamic thermal model): ``arrival_load_w`` is the load forecast for
+        when the water leaving now reaches the critical substation (``lead_h`` later, W); the
+        drop is taken at that load, since the water must be warm enough when it arrives.
+        ``preheat_k``: the pre-heating rule's raise over the curve (K, within the limits)."""
         ceiling = max(t_ceiling_k, t_supply_k)
-        t_k = t_supply_k
-        self._trial = None
         boost = self.limits.supply_boost
+        floor_k = max(t_supply_k, min(t_supply_k + preheat_k, boost.max_supply_c + C_TO_K,
+                                      ceiling))
+        t_k = floor_k
+        self._trial = None
+        self._ahead = (float(np.clip(load_w / arrival_load_w, 0.5, 2.0))
+                       if load_w > 0.0 and arrival_load_w > 0.0 else 1.0)
         if boost.enabled and self._drop_k is not None:
             drop_k = self._drop_k
             if self._load_w > 0.0 and load_w > 0.0:  # transit drop ~ 1 / flow ~ 1 / load
                 drop_k *= self._load_w / load_w
-            want = self.limits.min_supply_c + C_TO_K + T_DEAD_BAND_K + drop_k
-            t_k = max(t_supply_k, min(want, boost.max_supply_c + C_TO_K, ceiling))
+            want = self.limits.min_supply_c + C_TO_K + T_DEAD_BAND_K + drop_k * self._ahead
+            t_k = max(floor_k, min(want, boost.max_supply_c + C_TO_K, ceiling))
         return Setpoints(self.min_lift_bar, self.base_hold_bar, t_k, np.ones(self._n),
-                         ceiling, t_supply_k)
+                         ceiling, floor_k)
 
     def respond(self, sp: Setpoints, state: HeatState, demand_w: np.ndarray
                 ) -> Setpoints | None:
@@ -161,13 +175,19 @@ class Operator:
     def _supply(self, sp: Setpoints, state: HeatState, on: np.ndarray) -> float:
         """Supply set point (K) that brings the coldest flowing substation to its minimum +
         0.2 K, by the gain (K at the substation per K at the plants) last seen; held while that
-        substation sits within 0.4 K above its minimum, within [curve, ceiling]."""
+        substation sits within 0.4 K above its minimum, within [curve, ceiling]. The dynamic
+        model: the substation's supply once the water leaving now arrives (``t_ahead_k``), at
+        the load forecast for then (``start``)."""
         boost = self.limits.supply_boost
         flowing = on & (state.consumer_q_w > 0.0)
         if not flowing.any():
             return sp.t_supply_k
-        coldest = float(np.min(state.consumer_t_supply_k[flowing]))
-        self._drop_k = sp.t_supply_k - coldest
+        ahead_k = state.t_ahead_k  # where the water leaving now arrives (steady: the same)
+        critical = np.flatnonzero(flowing)[np.argmin(ahead_k[flowing])]
+        if state.consumer_transit_s is not None:
+            self.lead_h = float(np.nan_to_num(state.consumer_transit_s[critical])) / 3600.0
+        self._drop_k = sp.t_supply_k - float(ahead_k[critical])
+        coldest = sp.t_supply_k - self._drop_k * self._ahead  # at the load when it arrives
         self._load_w = float(np.sum(state.consumer_q_w[flowing]))
         gain = self._gain_seen(sp.t_supply_k, coldest)
         surplus = coldest - (self.limits.min_supply_c + C_TO_K)

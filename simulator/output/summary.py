@@ -100,7 +100,10 @@ def summarize(ds: xr.Dataset) -> dict[str, float]:
     err = None
     if supplied_h is not None and delivered_h is not None and loss_h is not None:
         ok = np.abs(supplied_h) > 1e-9
-        err = np.abs(supplied_h - delivered_h - loss_h)[ok] / np.abs(supplied_h[ok]) * 100
+        stored_h = hourly("network_heat_change_mw")
+        change_h = 0.0 if stored_h is None else np.nan_to_num(stored_h)
+        err = (np.abs(supplied_h - delivered_h - loss_h - change_h)[ok]
+               / np.abs(supplied_h[ok]) * 100)
     f["max_balance_error_percent"] = _extreme(err, np.nanmax)
     f["el_fed_in_mwh"] = nan if el is None else float(-_sum(np.clip(el, None, 0.0))) + 0.0
     f.update(operating_figures(ds))

@@ -105,6 +105,9 @@ VARIABLES: tuple[Variable, ...] = (
     _v("consumer_unserved_mw", "consumer", "MW", "heat demanded but not delivered"),
     _v("consumer_t_supply_k", "consumer", "K", "supply temperature arriving at the consumer"),
     _v("consumer_dp_bar", "consumer", "bar", "supply minus return pressure at the consumer"),
+    _v("consumer_transit_h", "consumer", "h",
+       "travel time of the supply water from the plants to the consumer (dynamic thermal "
+       "model; NaN in the steady one)"),
     _v("junction_t_k", "junction", "K", "junction temperature"),
     _v("junction_p_bar", "junction", "bar", "junction pressure"),
     _v("pipe_mdot_kg_per_s", "pipe", "kg s-1", "pipe mass flow"),
@@ -120,6 +123,12 @@ VARIABLES: tuple[Variable, ...] = (
     _v("heat_demand_mw", None, "MW", "total heat demand"),
     _v("heat_supplied_mw", None, "MW", "total heat supplied into the network"),
     _v("heat_loss_mw", None, "MW", "network heat loss"),
+    _v("network_heat_stored_mwh", None, "MW h",
+       "heat in the network's water and pipe walls above 0 C at the hour's end (dynamic "
+       "thermal model; NaN in the steady one)"),
+    _v("network_heat_change_mw", None, "MW",
+       "change of the network's stored heat over the hour (0 in the steady model): "
+       "supplied = delivered + loss + this"),
     _v("unserved_heat_mw", None, "MW", "heat demand not served"),
     _v("grid_import_mw", None, "MW", "power imported from the external grid"),
     _v("grid_co2_intensity", None, "g kW-1 h-1", "CO2 intensity of grid electricity"),
