@@ -144,7 +144,7 @@ class HeatSolve:
             if not trial.converged:
                 break
             sp, state = nxt, trial
-        return state
+        return self._heat.moved(state)  # the dynamic model moves the water for the one kept
 
     def _arrival_load_w(self, h: int, load_w: float) -> float:
         """The load (W) forecast for when the water leaving in hour ``h`` reaches the critical

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from simulator.heat import plugflow as pf
-from simulator.heat import plugflow_nb
+from simulator.heat import plugflow_nb, routing
 
 #: specific heat used for plants, consumers and junction mixing, J/(kg K)
 NETWORK_CP_J_PER_KG_K = pf.CP_WATER_J_PER_KG_K
@@ -139,74 +139,6 @@ def _pipe_heat_j(spec: pf.PipeSpec, state: pf.PipeState) -> float:
             * state.wall_excess_k + capacity_j_per_k * spec.t_ambient_c)
 
 
-def _flow_order(n_junctions: int, up: np.ndarray, down: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """Kahn's topological order of the junctions over the flowing pipes ``up -> down``, and a
-    mask of the junctions it could not order (in or behind a flow cycle)."""
-    indegree = np.bincount(down, minlength=n_junctions)
-    by_up = np.argsort(up, kind="stable")
-    starts = np.searchsorted(up[by_up], np.arange(n_junctions + 1))
-    ready = list(np.flatnonzero(indegree == 0))
-    order: list[int] = []
-    while ready:
-        j = ready.pop()
-        order.append(int(j))
-        for p in by_up[starts[j]:starts[j + 1]]:
-            indegree[down[p]] -= 1
-            if indegree[down[p]] == 0:
-                ready.append(down[p])
-    left = np.ones(n_junctions, bool)
-    left[order] = False
-    return order, left
-
-
-@dataclass
-class _Arrivals:
-    """What reaches each junction over the hour: mass (kg), mass x temperature (kg C) and
-    mass x transit (kg s)."""
-
-    mass_kg: np.ndarray
-    heat_kg_c: np.ndarray
-    age_kg_s: np.ndarray
-
-    def add(self, j: np.ndarray | int, mass_kg: object, t_c: object, age_s: object) -> None:
-        """Water of ``mass_kg`` at ``t_c`` (C), ``age_s`` (s) old, arriving at junction j."""
-        np.add.at(self.mass_kg, j, mass_kg)
-        np.add.at(self.heat_kg_c, j, np.multiply(mass_kg, t_c))
-        np.add.at(self.age_kg_s, j, np.multiply(mass_kg, age_s))
-
-    def mean(self, j: np.ndarray | int, t_prev_c: object) -> tuple[object, object]:
-        """Mean temperature (C, ``t_prev_c`` where nothing arrives) and transit (s)."""
-        m = self.mass_kg[j]
-        some = m > 0
-        safe = np.where(some, m, 1.0)
-        return (np.where(some, self.heat_kg_c[j] / safe, t_prev_c),
-                np.where(some, self.age_kg_s[j] / safe, 0.0))
-
-
-@dataclass
-class _Routed:
-    """An hour's routing: junction temperatures (C) and transits (s), the pipes' steps, the
-    consumers' outlet temperatures (C) and a cycle mismatch (J)."""
-
-    t_c: np.ndarray
-    age_s: np.ndarray
-    steps: dict[int, tuple]
-    consumer_t_out_c: np.ndarray
-    mismatch_j: float
-
-
-@dataclass(frozen=True)
-class _Cycle:
-    """The flowing pipes and drawing consumers whose upstream junction is in or behind a
-    flow cycle (``left``), with the hour's up- and downstream ends of every pipe."""
-
-    pipes: list[int]
-    consumers: list[int]
-    up: np.ndarray
-    down: np.ndarray
-    left: np.ndarray
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """A :class:`DynamicNetwork`'s pipes (over their ground temperature), their water and
@@ -215,6 +147,7 @@ class Snapshot:
     specs: tuple[pf.PipeSpec, ...]
     states: tuple[pf.PipeState, ...]
     junction_t_c: np.ndarray
+    stored_heat_j: float  # heat in the water and walls above 0 C (J)
 
 
 class DynamicNetwork:
@@ -235,9 +168,11 @@ class DynamicNetwork:
         self.junction_t_c = np.full(topology.n_junctions, float(np.mean(t0_c)))
         self._water_kg = np.array([s.water_mass_kg for s in self.specs])
 
-    def snapshot(self) -> Snapshot:
-        """The model's state, to :meth:`restore` later (pipe states are immutable)."""
-        return Snapshot(tuple(self.specs), tuple(self.states), self.junction_t_c.copy())
+    def snapshot(self, stored_heat_j: float | None = None) -> Snapshot:
+        """The model's state, to :meth:`restore` later (pipe states are immutable);
+        ``stored_heat_j``: :meth:`stored_heat_j` if known (J)."""
+        stored = self.stored_heat_j() if stored_heat_j is None else stored_heat_j
+        return Snapshot(tuple(self.specs), tuple(self.states), self.junction_t_c.copy(), stored)
 
     def restore(self, snap: Snapshot) -> None:
         """Go back to a :meth:`snapshot`."""
@@ -259,15 +194,15 @@ class DynamicNetwork:
                    ) -> tuple[pf.PipeState, pf.StepResult]:
         return plugflow_nb.step(self.specs[p], self.states[p], dt_s, mdot, t_in_c)
 
-    def _sources(self, hyd: Hydraulics, dt_s: float) -> _Arrivals:
+    def _sources(self, hyd: Hydraulics, dt_s: float) -> routing.Arrivals:
         """Arrivals from the plants, which impose their outlet temperatures."""
         topo, n = self.topology, self.topology.n_junctions
-        arrivals = _Arrivals(np.zeros(n), np.zeros(n), np.zeros(n))
+        arrivals = routing.Arrivals(np.zeros(n), np.zeros(n), np.zeros(n))
         arrivals.add(topo.plant_to, hyd.plant_mdot_kg_per_s * dt_s, hyd.plant_t_out_c, 0.0)
         return arrivals
 
     def _through_consumers(self, cs: list[int], hyd: Hydraulics, t_c: np.ndarray,
-                           arrivals: _Arrivals, t_out_c: np.ndarray, dt_s: float) -> None:
+                           arrivals: routing.Arrivals, t_out_c: np.ndarray, dt_s: float) -> None:
         """Consumers ``cs`` take the water of their supply junction (``t_c``) and return it
         to their return junction at their outlet temperature (filled into ``t_out_c``)."""
         if not cs:
@@ -277,41 +212,54 @@ class DynamicNetwork:
         arrivals.add(self.topology.consumer_to[c], hyd.consumer_mdot_kg_per_s[c] * dt_s,
                      t_out_c[c], 0.0)
 
-    def _route(self, mdot: np.ndarray, hyd: Hydraulics, dt_s: float) -> _Routed:
-        """Move the water through the flowing pipes and consumers in flow order."""
+    def _route(self, mdot: np.ndarray, hyd: Hydraulics, dt_s: float) -> routing.Routed:
+        """Move the water through the flowing pipes and consumers in flow order (the ordered
+        part in plain Python scalars: per element numpy calls cost more than the arithmetic)."""
         topo = self.topology
         flowing = np.flatnonzero(mdot != 0.0)
         up = np.where(mdot >= 0, topo.pipe_from, topo.pipe_to)
         down = np.where(mdot >= 0, topo.pipe_to, topo.pipe_from)
         drawing = np.flatnonzero(hyd.consumer_mdot_kg_per_s > 0.0)
-        order, left = _flow_order(topo.n_junctions,
+        order, left = routing.flow_order(topo.n_junctions,
                                   np.concatenate([up[flowing], topo.consumer_from[drawing]]),
                                   np.concatenate([down[flowing], topo.consumer_to[drawing]]))
-        r = _Routed(self.junction_t_c.copy(), np.zeros(topo.n_junctions), {},
+        r = routing.Routed(self.junction_t_c.copy(), np.zeros(topo.n_junctions), {},
                     hyd.consumer_t_out_c.astype(float).copy(), 0.0)
         pipes_at: dict[int, list[int]] = {}
-        for p in flowing:
-            pipes_at.setdefault(int(up[p]), []).append(int(p))
+        for p in flowing.tolist():
+            pipes_at.setdefault(int(up[p]), []).append(p)
         consumers_at: dict[int, list[int]] = {}
-        for c in drawing:
-            consumers_at.setdefault(int(topo.consumer_from[c]), []).append(int(c))
+        for c in drawing.tolist():
+            consumers_at.setdefault(int(topo.consumer_from[c]), []).append(c)
         arrivals = self._sources(hyd, dt_s)
+        acc = routing.ScalarArrivals(arrivals)
+        t_c, age_s, t_out = r.t_c.tolist(), r.age_s.tolist(), r.consumer_t_out_c.tolist()
+        mdot_l, down_l, water_l = mdot.tolist(), down.tolist(), self._water_kg.tolist()
+        rule = routing.SubstationRule(
+            mdot_kg_per_s=hyd.consumer_mdot_kg_per_s, t_out_c=hyd.consumer_t_out_c,
+            q_w=hyd.consumer_q_w, reserve_k=hyd.reserve_k, consumer_to=topo.consumer_to,
+            dt_s=dt_s, cp=NETWORK_CP_J_PER_KG_K)
         for j in order:
-            r.t_c[j], r.age_s[j] = arrivals.mean(j, r.t_c[j])
+            if acc.mass[j] > 0.0:
+                t_c[j], age_s[j] = acc.heat[j] / acc.mass[j], acc.age[j] / acc.mass[j]
+            t_j, age_j = t_c[j], age_s[j]
             for p in pipes_at.get(j, ()):
-                r.steps[p] = self._step_pipe(p, float(mdot[p]), float(r.t_c[j]), dt_s)
-                arrivals.add(down[p], abs(mdot[p]) * dt_s, r.steps[p][1].t_out_mean_c,
-                             r.age_s[j] + self._water_kg[p] / abs(mdot[p]))
-            self._through_consumers(consumers_at.get(j, []), hyd, r.t_c, arrivals,
-                                    r.consumer_t_out_c, dt_s)
+                step = r.steps[p] = self._step_pipe(p, mdot_l[p], t_j, dt_s)
+                flow = abs(mdot_l[p])
+                acc.add(down_l[p], flow * dt_s, step[1].t_out_mean_c, age_j + water_l[p] / flow)
+            for c in consumers_at.get(j, ()):
+                t_out[c] = rule.outlet_c(c, t_j)
+                acc.add(rule.to[c], rule.mass_kg[c], t_out[c], 0.0)
+        acc.write(arrivals)
+        r.t_c[:], r.age_s[:], r.consumer_t_out_c[:] = t_c, age_s, t_out
         if left.any():
-            cycle = _Cycle([p for p in flowing if left[up[p]]],
+            cycle = routing.Cycle([p for p in flowing if left[up[p]]],
                            [c for c in drawing if left[topo.consumer_from[c]]], up, down, left)
             r.mismatch_j = self._sweep(cycle, mdot, hyd, arrivals, r, dt_s)
         return r
 
-    def _sweep(self, cycle: _Cycle, mdot: np.ndarray, hyd: Hydraulics, base: _Arrivals,
-               r: _Routed, dt_s: float) -> float:
+    def _sweep(self, cycle: routing.Cycle, mdot: np.ndarray, hyd: Hydraulics,
+               base: routing.Arrivals, r: routing.Routed, dt_s: float) -> float:
         """Jacobi sweeps over the junctions in or behind a flow cycle (fills ``r`` in place).
         Returns the heat (J) the junctions' final temperatures differ from the inlet
         temperatures the pipes last used (0 once converged)."""
@@ -319,7 +267,8 @@ class DynamicNetwork:
         used_c: dict[int, float] = {}
         up, down = cycle.up, cycle.down
         for _ in range(CYCLE_SWEEPS):
-            arrivals = _Arrivals(base.mass_kg.copy(), base.heat_kg_c.copy(), base.age_kg_s.copy())
+            arrivals = routing.Arrivals(base.mass_kg.copy(), base.heat_kg_c.copy(),
+                                        base.age_kg_s.copy())
             for p in cycle.pipes:
                 used_c[p] = float(r.t_c[up[p]])
                 r.steps[p] = self._step_pipe(p, float(mdot[p]), used_c[p], dt_s)

@@ -25,10 +25,10 @@ from pandapipes.component_models.component_toolbox import p_correction_height_ai
 
 from simulator.heat import checks, geometry, topology
 from simulator.heat.fast import SOLVER_ERRORS, FastHeat
+from simulator.heat.names import ElementNames
 from simulator.heat.pit import apply_to_tables, plant_temperatures, read_result_tables
 from simulator.heat.state import HeatInputs, HeatState, fixed_off_target, nan_state
 from simulator.heat.thermal import NetworkThermal
-from simulator.naming import unique_names
 
 logging.getLogger("pandapipes").setLevel(logging.ERROR)
 #: Relative heat error of a fixed-flow plant that triggers a re-solve, and the re-solves allowed.
@@ -36,7 +36,7 @@ FIXED_PLANT_TOLERANCE = 0.002
 FIXED_PLANT_PASSES = 2
 
 
-class HeatNetwork:
+class HeatNetwork(ElementNames):
     """A pandapipes district-heating network solved hour by hour."""
 
     def __init__(self, net: pandapipes.pandapipesNet, max_iter_bidirect: int = 100,
@@ -109,38 +109,6 @@ class HeatNetwork:
         return problems
 
     # -- names and design data -------------------------------------------------------------
-    def _names(self, table: str, prefix: str) -> list[str]:
-        """Element names of ``table`` (computed once: the adapter never renames elements)."""
-        cache = self.__dict__.setdefault("_name_cache", {})
-        if table not in cache:
-            cache[table] = unique_names(self._net[table], prefix)
-        return list(cache[table])
-
-    @property
-    def consumer_names(self) -> list[str]:
-        return self._names("heat_consumer", "consumer_")
-
-    @property
-    def junction_names(self) -> list[str]:
-        return self._names("junction", "junction_")
-
-    @property
-    def pipe_names(self) -> list[str]:
-        return self._names("pipe", "pipe_")
-
-    @property
-    def slack_plant_name(self) -> str:
-        return self._names("circ_pump_pressure", "plant_")[0]
-
-    @property
-    def fixed_plant_names(self) -> list[str]:
-        return self._names("circ_pump_mass", "plant_mass_")
-
-    @property
-    def plant_names(self) -> list[str]:
-        """Slack plant first, then the fixed-flow plants."""
-        return [self.slack_plant_name, *self.fixed_plant_names]
-
     def geometry(self) -> dict[str, tuple[str, list]]:
         """Auxiliary cube coordinates: junction positions and the ends of pipes and consumers."""
         return geometry.coordinates(self._net, self.junction_names)
@@ -178,16 +146,25 @@ class HeatNetwork:
                     or not fixed_off_target(state, inputs, FIXED_PLANT_TOLERANCE)):
                 break
         state = self._confirm(state, inputs)
+        if self._thermal is not None and state.converged:
+            self._thermal.keep(state, self._raw, inputs)
+        return state
+
+    def moved(self, state: HeatState) -> HeatState:
+        """``state`` (one :meth:`step` returned this hour) with the water moved through the
+        hour by the dynamic thermal model (``heat.thermal``): what arrives where, the heat
+        delivered and stored; the state itself in the steady model or when not converged."""
         if self._thermal is None or not state.converged:
             return state
-        moved = self._thermal.settle(state, inputs, lambda: self._raw,
-                                     lambda: self._confirm(self._solve(inputs), inputs))
+        moved = self._thermal.settle(state, lambda inputs: self._confirm(self._solve(inputs),
+                                                                         inputs),
+                                     lambda: self._raw)
         self._fixed_t_in_k = moved.plant_t_return_k[1:].copy()
         return moved
 
     def commit(self, state: HeatState | None) -> None:
-        """The hour is over: ``state`` (a state :meth:`step` returned this hour) is the one
-        kept, None when the hour failed. The dynamic thermal model moves on from it."""
+        """The hour is over: ``state`` (one :meth:`moved` returned this hour) is the one kept,
+        None when the hour failed. The dynamic thermal model moves on from it."""
         if self._thermal is not None:
             self._thermal.commit(state)
 
@@ -359,7 +336,7 @@ class HeatNetwork:
         t_in = np.where(mdot >= 0, raw["pipe_t_from_k"], raw["pipe_t_to_k"])
         t_out = raw["pipe_t_outlet_k"]
         plift = raw["plant_p_to_bar"] - raw["plant_p_from_bar"]
-        if len(t_in_plant := raw["plant_t_from_k"]) > 1:
+        if len(t_in_plant := raw["plant_t_from_k"]) > 1 and self._thermal is None:
             self._fixed_t_in_k = np.where(np.isfinite(t_in_plant[1:]), t_in_plant[1:], np.nan)
         q_c = raw["consumer_q_w"]
         # consumers cut off from every plant (a closed pipe split the network) get NaN results:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -58,17 +59,17 @@ class PipeSpec:
     rho_kg_per_m3: float = RHO_WATER_KG_PER_M3
     cp_j_per_kg_k: float = CP_WATER_J_PER_KG_K
 
-    @property
+    @cached_property
     def water_mass_kg(self) -> float:
         """Water in the pipe, kg: ``rho pi D^2 / 4 L``."""
         return self.rho_kg_per_m3 * math.pi * self.inner_diameter_m ** 2 / 4 * self.length_m
 
-    @property
+    @cached_property
     def tau_flowing_s(self) -> float:
         """Cooling time constant of a flowing parcel, s: ``R' rho A cp``."""
         return self.r_m_k_per_w * self.water_mass_kg * self.cp_j_per_kg_k / self.length_m
 
-    @property
+    @cached_property
     def tau_stagnant_s(self) -> float:
         """Cooling time constant of water and wall at zero flow, s: ``(M cp + C) R' / L``."""
         heat_capacity_j_per_k = self.water_mass_kg * self.cp_j_per_kg_k

@@ -65,6 +65,7 @@ class NetworkThermal:
         self._model: dynamic.DynamicNetwork | None = None
         self._committed: dynamic.Snapshot | None = None
         self._tentative: dict[int, tuple[HeatState, dynamic.Snapshot]] = {}
+        self._solves: dict[int, tuple[HeatState, dict[str, np.ndarray], HeatInputs]] = {}
         #: each consumer's heat scaling in the hydraulic solve (see the module docstring)
         self.flow_factor = np.ones(len(net.heat_consumer))
 
@@ -74,17 +75,23 @@ class NetworkThermal:
         return float(sum(s.water_mass_kg * s.cp_j_per_kg_k + s.wall_heat_capacity_j_per_k
                          for s in self._specs))
 
-    def settle(self, state: HeatState, inputs: HeatInputs,
-               raw: Callable[[], dict[str, np.ndarray]], resolve: Callable[[], HeatState]
-               ) -> HeatState:
-        """:meth:`apply` to a converged solve (``raw()``: its result arrays); when a
-        substation is then short of its heat, ``resolve()`` once at the flow factors that
-        apply learned, and apply to that solve if it converged."""
-        moved = self.apply(state, raw(), inputs)
+    def keep(self, state: HeatState, raw: dict[str, np.ndarray], inputs: HeatInputs) -> None:
+        """Remember a converged solve of this hour (its result arrays and inputs), so that
+        :meth:`settle` can move the water for it."""
+        self._solves[id(state)] = (state, raw, inputs)
+
+    def settle(self, state: HeatState, resolve: Callable[[HeatInputs], HeatState],
+               last_raw: Callable[[], dict[str, np.ndarray]]) -> HeatState:
+        """:meth:`apply` to a solve :meth:`keep` remembered; when a substation is then short
+        of its heat, ``resolve(inputs)`` once at the flow factors that apply learned
+        (``last_raw()``: that solve's result arrays) and apply to it if it converged."""
+        kept, raw, inputs = self._solves[id(state)]
+        assert kept is state, "settle of a heat state not solved this hour"
+        moved = self.apply(state, raw, inputs)
         if self.shortfall(moved, inputs) <= SUBSTATION_TOLERANCE:
             return moved
-        again = resolve()
-        return self.apply(again, raw(), inputs) if again.converged else moved
+        again = resolve(inputs)
+        return self.apply(again, last_raw(), inputs) if again.converged else moved
 
     def apply(self, state: HeatState, raw: dict[str, np.ndarray], inputs: HeatInputs
               ) -> HeatState:
@@ -95,10 +102,10 @@ class NetworkThermal:
             self._committed = self._model.snapshot()
         assert self._committed is not None
         self._model.restore(self._committed)
-        before_j = self._model.stored_heat_j()
         result = self._model.advance(_hydraulics(raw, inputs, self._n_pipes))
-        solved = self._solved_state(state, result, raw["consumer_mdot_kg_per_s"], before_j)
-        self._tentative[id(solved)] = (solved, self._model.snapshot())
+        solved = self._solved_state(state, result, raw["consumer_mdot_kg_per_s"],
+                                    self._committed.stored_heat_j)
+        self._tentative[id(solved)] = (solved, self._model.snapshot(result.stored_heat_j))
         self._update_flow_factor(solved, raw["consumer_mdot_kg_per_s"], inputs)
         return solved
 
@@ -137,6 +144,7 @@ class NetworkThermal:
         else:
             raise RuntimeError("commit of a heat state the dynamic model did not give this hour")
         self._tentative.clear()
+        self._solves.clear()
 
     def _first_model(self, raw: dict[str, np.ndarray]) -> dynamic.DynamicNetwork:
         """The model at a converged hour's steady temperatures."""
