@@ -49,6 +49,9 @@ class SolvedHeat:
 #: 27 of 96 hours stayed 0.07 K short after 6 responses, none after 12)
 MAX_RESPONSES = 12
 
+#: the longest trip of the water (h) the operator's look-ahead follows
+MAX_TRIP_H = 168
+
 SolvedContext = Callable[[HeatState], HourContext]
 
 
@@ -144,18 +147,25 @@ class HeatSolve:
             if not trial.converged:
                 break
             sp, state = nxt, trial
-        return self._heat.moved(state)  # the dynamic model moves the water for the one kept
+        moved = self._heat.moved(state)  # the dynamic model moves the water for the one kept
+        self._operator.learn(moved)
+        return moved
 
     def _arrival_load_w(self, h: int, load_w: float) -> float:
-        """The load (W) forecast for when the water leaving in hour ``h`` reaches the critical
-        substation, ``lead_h`` later (the dynamic model; NaN in the steady one), at this
-        hour's served share."""
-        lead_h = round(self._operator.lead_h)
-        if lead_h <= 0:
+        """The load (W) the water leaving in hour ``h`` travels at on its way to the critical
+        substation (the dynamic model; NaN in the steady one): the demand forecast's mean over
+        the trip, at this hour's served share. The trip is ``lead_h`` hours at this hour's
+        flow; at the forecast flows (~ load) it lasts until the forecast load summed from
+        ``h`` reaches ``lead_h`` times this hour's (a transit drop ~ residence ~ 1 / mean
+        flow)."""
+        lead_h = self._operator.lead_h
+        if lead_h <= 0.0:
             return float("nan")
         total = self._total_mw
-        later = min(h + lead_h, len(total) - 1)
-        return load_w * float(total[later]) / max(float(total[h]), 1e-12)
+        now = max(float(total[h]), 1e-12)
+        travelled = np.cumsum(total[h:h + MAX_TRIP_H])
+        hours = min(int(np.searchsorted(travelled, lead_h * now)) + 1, len(travelled))
+        return load_w * float(travelled[hours - 1]) / hours / now
 
     def _solve(self, h: int, consumer_mw: np.ndarray, fixed_plant_mw: np.ndarray,
                sp: Setpoints) -> HeatState:

@@ -281,7 +281,7 @@ class HeatNetwork(ElementNames):
                  else float(inputs.slack_plift_bar))
         hold = (self.hold_p_bar if np.isnan(inputs.slack_hold_p_bar)
                 else float(inputs.slack_hold_p_bar))
-        flow = 1.0 if self._thermal is None else self._thermal.flow_factor
+        flow = 1.0 if self._thermal is None else self._thermal.flow_factor(inputs)
         return {"q_w": np.asarray(inputs.consumer_q_w, dtype=float) * flow,
                 "plift_bar": plift, "p_flow_bar": hold + plift,
                 "t_return_k": inputs.t_return_k, "t_supply_k": t_plant.copy(),

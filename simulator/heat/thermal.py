@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 C_TO_K = 273.15
 HOUR_S = 3600.0
 #: the bounds of a consumer's heat scaling in the hydraulic solve (1)
-FLOW_FACTOR_RANGE = (0.25, 4.0)
+FLOW_FACTOR_RANGE = (0.5, 2.0)
 #: how far below its return temperature a substation cools water that came with too small a
 #: flow (K; estimate: its heat exchanger's approach shrinks at part flow, so the return falls)
 SUBSTATION_RESERVE_K = 2.0
@@ -66,8 +66,12 @@ class NetworkThermal:
         self._committed: dynamic.Snapshot | None = None
         self._tentative: dict[int, tuple[HeatState, dynamic.Snapshot]] = {}
         self._solves: dict[int, tuple[HeatState, dict[str, np.ndarray], HeatInputs]] = {}
-        #: each consumer's heat scaling in the hydraulic solve (see the module docstring)
-        self.flow_factor = np.ones(len(net.heat_consumer))
+        #: each consumer's heat scaling in the hydraulic solve at the last solve's supply
+        #: (see the module docstring and :meth:`flow_factor`)
+        self._factor = np.ones(len(net.heat_consumer))
+        #: of the last solve: the slack plant's supply (K), each consumer's steady and
+        #: arriving supply (K) and the share of its water that left the plants in the hour
+        self._last: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @property
     def water_and_wall_j_per_k(self) -> float:
@@ -107,6 +111,9 @@ class NetworkThermal:
                                     self._committed.stored_heat_j)
         self._tentative[id(solved)] = (solved, self._model.snapshot(result.stored_heat_j))
         self._update_flow_factor(solved, raw["consumer_mdot_kg_per_s"], inputs)
+        self._last = (float(np.ravel(inputs.t_supply_k)[0]), raw["consumer_t_from_k"],
+                      solved.consumer_t_supply_k,
+                      np.clip(1.0 - np.nan_to_num(solved.consumer_transit_s) / HOUR_S, 0, 1))
         return solved
 
     def _update_flow_factor(self, solved: HeatState, mdot_kg_per_s: np.ndarray,
@@ -117,8 +124,26 @@ class NetworkThermal:
         need = np.asarray(inputs.consumer_q_w, float) / (
             dynamic.NETWORK_CP_J_PER_KG_K * np.maximum(rise_k, 1e-3))
         ratio = need / np.where(mdot_kg_per_s > 0, mdot_kg_per_s, np.nan)
-        self.flow_factor = np.where(np.isfinite(ratio), np.clip(
-            self.flow_factor * ratio, *FLOW_FACTOR_RANGE), self.flow_factor)
+        self._factor = np.where(np.isfinite(ratio), np.clip(
+            self.flow_factor(inputs) * ratio, *FLOW_FACTOR_RANGE), self._factor)
+
+    def flow_factor(self, inputs: HeatInputs) -> np.ndarray:
+        """Each consumer's heat scaling for a solve of ``inputs`` (1): the last solve's
+        factor, moved with the supply set point since then. A supply change ``d`` moves the
+        steady supply pandapipes sets the flow by (``T_steady + d``), but only the share of a
+        consumer's water that leaves the plants within the hour (transit under an hour)
+        arrives changed (``T_arrive + share d``)."""
+        if self._last is None:
+            return self._factor
+        t_set_k, steady_k, arrive_k, share = self._last
+        t_ret_k = inputs.t_return_k
+        d_k = float(np.ravel(inputs.t_supply_k)[0]) - t_set_k
+        if d_k == 0.0:
+            return self._factor
+        moved = ((steady_k + d_k - t_ret_k) / np.maximum(steady_k - t_ret_k, 1e-3)
+                 * (arrive_k - t_ret_k) / np.maximum(arrive_k + share * d_k - t_ret_k, 1e-3))
+        return np.where(np.isfinite(moved), np.clip(self._factor * moved, *FLOW_FACTOR_RANGE),
+                        self._factor)
 
     @staticmethod
     def shortfall(state: HeatState, inputs: HeatInputs) -> float:

@@ -49,6 +49,9 @@ SERVED_STEP = 1e-3
 #: smallest gain of the coldest substation's supply on the set point the boost steps by (1):
 #: Espoo's summer nights measure ~0.4 (transit losses at small flows)
 MIN_GAIN = 0.2
+#: the dynamic model's feedback (``Operator.learn``): the share of the bias kept an hour (1;
+#: estimate: a ~1 day memory, the period of the load) and its ceiling (K)
+BIAS_DECAY, MAX_BIAS_K = 0.96, 15.0
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,11 @@ class Operator:
         self._trial: tuple[float, float] | None = None
         #: this hour's load over the load when its water arrives at the critical substation (1)
         self._ahead = 1.0
-        #: hours the water takes to the coldest substation, in the last solved state (h)
+        #: hours the water takes to the critical substation, in the last kept state (h)
         self.lead_h = 0.0
+        #: the dynamic model: how much colder than the look-ahead said the water arrived
+        #: lately (K), added to the target (feedback from the substations' measurements)
+        self.bias_k = 0.0
 
     def start(self, t_supply_k: float, t_ceiling_k: float = float("inf"),
               load_w: float = float("nan"), arrival_load_w: float = float("nan"),
@@ -118,7 +124,8 @@ class Operator:
             drop_k = self._drop_k
             if self._load_w > 0.0 and load_w > 0.0:  # transit drop ~ 1 / flow ~ 1 / load
                 drop_k *= self._load_w / load_w
-            want = self.limits.min_supply_c + C_TO_K + T_DEAD_BAND_K + drop_k * self._ahead
+            want = (self.limits.min_supply_c + C_TO_K + T_DEAD_BAND_K + self.bias_k
+                    + drop_k * self._ahead)
             t_k = max(floor_k, min(want, boost.max_supply_c + C_TO_K, ceiling))
         return Setpoints(self.min_lift_bar, self.base_hold_bar, t_k, np.ones(self._n),
                          ceiling, floor_k)
@@ -144,6 +151,24 @@ class Operator:
                    or abs(new.t_supply_k - sp.t_supply_k) > 0.01
                    or np.max(np.abs(new.served - sp.served)) > SERVED_STEP)
         return new if changed else None
+
+    def learn(self, state: HeatState) -> None:
+        """Remember, of the hour's kept state (the dynamic model's, with transit times), how
+        long the water takes to the critical substation (``lead_h``), and how far below its
+        minimum (+ the dead band) the coldest substation's water arrived: that shortfall adds
+        to ``bias_k``, which fades by ``BIAS_DECAY`` an hour (feedback on the measured
+        supply, as a control room trims its set point on the critical points)."""
+        if state.consumer_transit_s is None or not state.converged:
+            return
+        flowing = state.consumer_q_w > 0.0
+        if not flowing.any():
+            return
+        critical = np.flatnonzero(flowing)[np.argmin(state.t_ahead_k[flowing])]
+        self.lead_h = float(np.nan_to_num(state.consumer_transit_s[critical])) / 3600.0
+        short_k = (self.limits.min_supply_c + C_TO_K + T_DEAD_BAND_K
+                   - float(np.min(state.consumer_t_supply_k[flowing])))
+        self.bias_k = float(np.clip(self.bias_k * BIAS_DECAY + max(short_k, 0.0), 0.0,
+                                    MAX_BIAS_K))
 
     def _hold(self, sp: Setpoints, state: HeatState, lift_step_bar: float) -> float:
         """Static pressure that lifts the lowest junction to its minimum, within the class.
@@ -184,13 +209,11 @@ class Operator:
             return sp.t_supply_k
         ahead_k = state.t_ahead_k  # where the water leaving now arrives (steady: the same)
         critical = np.flatnonzero(flowing)[np.argmin(ahead_k[flowing])]
-        if state.consumer_transit_s is not None:
-            self.lead_h = float(np.nan_to_num(state.consumer_transit_s[critical])) / 3600.0
         self._drop_k = sp.t_supply_k - float(ahead_k[critical])
         coldest = sp.t_supply_k - self._drop_k * self._ahead  # at the load when it arrives
         self._load_w = float(np.sum(state.consumer_q_w[flowing]))
         gain = self._gain_seen(sp.t_supply_k, coldest)
-        surplus = coldest - (self.limits.min_supply_c + C_TO_K)
+        surplus = coldest - (self.limits.min_supply_c + C_TO_K + self.bias_k)
         if not boost.enabled or 0.0 <= surplus <= 2.0 * T_DEAD_BAND_K:
             return sp.t_supply_k
         top = max(min(boost.max_supply_c + C_TO_K, sp.t_ceiling_k), sp.t_curve_k)
