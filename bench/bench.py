@@ -30,6 +30,9 @@ In one process and one run it measures, after a warm-up that pays the numba JIT:
   store's full-cycle equivalents). The extra cost per simulated year is its CPU time less the
   merit-order year's. ``--optimal-only`` measures just the two Espoo years (merit, optimal).
 
+* ``espoo_dynamic``: the Espoo year with the steady and with the dynamic thermal model
+  (``heat_network.thermal``), side by side (``bench/dynamic_bench.py``), and their CPU ratio.
+
 ``--plain-every`` must keep the plain sample at 500 hours or more (15 gives 584 of 8760).
 
 Writes ``bench/results.json`` and ``bench/results.md``.
@@ -70,6 +73,9 @@ from simulator.inputs.build import build_inputs  # noqa: E402
 from simulator.output import cube as results_module  # noqa: E402
 from simulator.output.cube import open_results  # noqa: E402
 from simulator.threads import pin_threads  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import dynamic_bench  # noqa: E402
 
 SCHUTTERWALD = ROOT / "configs" / "schutterwald.yaml"
 ESPOO = ROOT / "configs" / "espoo_2030.yaml"
@@ -461,6 +467,8 @@ def markdown(res: dict[str, Any]) -> str:
            f"{res['espoo']['fresh_process_peak_rss_mib']:.0f} MiB"
            if "fresh_process_s" in res["espoo"] else "not measured"),
         *optimal_lines(res),
+        *(["", "Steady and dynamic thermal model, Espoo year side by side:", "",
+            *dynamic_bench.markdown(res["espoo_dynamic"])] if res.get("espoo_dynamic") else []),
         f"- peak RSS of this benchmark process (all of the above in one process): "
         f"{res['peak_rss_mib']:.0f} MiB",
         "- largest |plain - fast| over the sampled hours: " + ", ".join(
@@ -536,9 +544,11 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     espoo: dict[str, Any] = {"espoo_year_s": None, "note": "skipped"}
     optimal: dict[str, Any] = {}
+    dynamic: dict[str, Any] = {}
     if not args.no_espoo:
         espoo = {**espoo_year(), **espoo_fresh_process()}
         optimal = espoo_optimal_year()
+        dynamic = dynamic_bench.thermal_years()
     res: dict[str, Any] = {
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.node()} {platform.processor() or platform.machine()}, "
@@ -551,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "share": fast["share"],
         "fast": fast, "before": before, "plain": plain, "espoo": espoo, "meshed": mesh,
-        "espoo_optimal": optimal,
+        "espoo_optimal": optimal, "espoo_dynamic": dynamic,
         "machine_load": {"start": load_before, "end": machine_load()},
     }
     OUT.mkdir(exist_ok=True)
