@@ -3,10 +3,10 @@
 A :class:`HeatNetwork` owns its pandapipes ``net``; nothing else reads or writes it. Each hour
 :meth:`HeatNetwork.step` writes the hour's inputs, solves, returns a frozen :class:`HeatState`.
 
-Modelling choices (``../shared/PANDAPIPES-FACTS.md``, README "Heat network modelling"):
+Modelling choices (``../shared/PANDAPIPES-FACTS.md``, ``docs/physics/heat-network.md``):
 ``heat_consumer`` rows in ``qext_w + treturn_k`` mode solved ``bidirectional`` (the only
-energy-consistent mode for it); one ``circ_pump_const_pressure`` slack plant; further plants
-``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at its own supply
+energy-consistent mode for it); one ``circ_pump_pressure`` slack plant; further plants
+``circ_pump_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at its own supply
 temperature; heat loss per pipe section ``|mdot| cp (T_in - T_out)`` (a check); ``text_k``
 written every hour. ``last_failure`` says why the last plain solve failed.
 
