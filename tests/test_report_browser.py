@@ -5,7 +5,8 @@ A short Schutterwald cube is plotted, its folder is served by a local ``http.ser
 driven by Playwright (Playwright's own browser download is not used: it needs the internet).
 The page must load without a console error, an uncaught page error or a failed request, and
 every ``<img>`` must have loaded (``naturalWidth`` > 0). Skipped, with the reason, where
-Playwright or Chromium cannot be had; ``.ci/run`` installs Chromium where it is missing.
+Playwright or Chromium cannot be had; ``.ci/run`` installs Chromium where it is missing and then
+sets ``DISTRICTSIM_REQUIRE_BROWSER=1``, which turns such a skip into a failure.
 
 ``REPORT_SCREENSHOT=path.png`` also saves a screenshot of the page (``make report-screenshot``
 writes the manual's ``docs/figures/report_page.png`` this way).
@@ -18,6 +19,7 @@ import http.server
 import os
 import shutil
 import threading
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,13 +36,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
+def cannot(reason: str) -> typing.NoReturn:
+    """Skip with the reason; fail instead where ``DISTRICTSIM_REQUIRE_BROWSER`` is set (CI
+    sets it once Chromium is installed, so a browser that should be there is never skipped)."""
+    if os.environ.get("DISTRICTSIM_REQUIRE_BROWSER"):
+        pytest.fail(f"DISTRICTSIM_REQUIRE_BROWSER is set, but: {reason}")
+    pytest.skip(reason)
+
+
 def chromium() -> str:
     """Path of a Chromium executable, or skip saying why there is none."""
     for path in (os.environ.get("CHROMIUM"), *CHROMIUM_CANDIDATES, shutil.which("chromium")):
         if path and Path(path).is_file() and os.access(path, os.X_OK):
             return path
-    pytest.skip("no Chromium here (install Debian's 'chromium' package: apt-get install -y "
-                "chromium; .ci/run does this where it is missing)")
+    cannot("no Chromium here (install Debian's 'chromium' package: apt-get install -y "
+           "chromium; .ci/run does this where it is missing)")
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +99,10 @@ def _own_favicon(message) -> bool:
 def open_page(url: str, user_data_dir: Path, screenshot: Path | None = None) -> dict:
     """Load ``url`` in headless Chromium; what the browser saw: console errors, page errors,
     failed requests, HTTP errors and each image's natural size."""
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright for Python is not installed (the test extra)")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        cannot("Playwright for Python is not installed (pip install -e '.[test]')")
     executable = chromium()
     seen: dict = {"console": [], "page": [], "failed": [], "http": []}
     with sync_api.sync_playwright() as pw:
@@ -99,7 +111,7 @@ def open_page(url: str, user_data_dir: Path, screenshot: Path | None = None) -> 
                 str(user_data_dir), executable_path=executable, headless=True,
                 args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900})
         except sync_api.Error as exc:
-            pytest.skip(f"Chromium at {executable} could not be started: {exc}")
+            cannot(f"Chromium at {executable} could not be started: {exc}")
         try:
             page = context.new_page()
             page.on("console", lambda m: m.type == "error" and not _own_favicon(m) and seen[
