@@ -29,6 +29,15 @@ def _ms(s_per_hour: float) -> str:
     return f"{1e3 * s_per_hour:.1f}"
 
 
+#: the compared variables and how a difference of each is read
+DIFF_UNITS = {"junction_t_k": "K", "junction_p_bar": "bar", "bus_vm_pu": "pu",
+              "pipe_mdot_kg_per_s": "(flow, relative)"}
+
+
+def _diffs(d: dict[str, float]) -> str:
+    return ", ".join(f"{v:.1e} {DIFF_UNITS.get(k, k)}" for k, v in d.items())
+
+
 def _measured(res: dict[str, Any], what: str) -> str:
     return f"*{what}, measured {res['created_utc']}.*\n\n"
 
@@ -37,7 +46,7 @@ def speed(res: dict[str, Any]) -> str:
     """Simulator against the plain pipeflow + runpp loop, per district."""
     rows = []
     f, p = res["fast"], res["plain"]
-    diff = ", ".join(f"{k} {v:.1e}" for k, v in p["max_abs_diff_vs_fast"].items())
+    diff = _diffs(p["max_abs_diff_vs_fast"])
     rows.append(["Schutterwald (radial)", f"{f['hours']}", _ms(p["s_per_hour"]),
                  _ms(f["s_per_hour"]), f"**{res['ratio']:.1f}x**", f"{res['cpu_ratio']:.1f}x",
                  f"heat {100 * f['heat_fast_share']:.1f} %, "
@@ -46,7 +55,7 @@ def speed(res: dict[str, Any]) -> str:
     mesh = res.get("meshed")
     if mesh:
         mf, mp = mesh["fast"], mesh["plain"]
-        diff = ", ".join(f"{k} {v:.1e}" for k, v in mp["max_abs_diff_vs_fast"].items())
+        diff = _diffs(mp["max_abs_diff_vs_fast"])
         rows.append(["Ringtown (meshed, two plants)", f"{mf['hours']}", _ms(mp["s_per_hour"]),
                      _ms(mf["s_per_hour"]), f"**{mesh['ratio']:.1f}x**",
                      f"{mesh['cpu_ratio']:.1f}x",
