@@ -13,7 +13,8 @@ SWEEP  ?= configs/sweeps/schutterwald_heat_pump.yaml
 EXECUTOR ?= local
 WORKERS ?=
 
-.PHONY: import-network install run test test-all test-cluster validate lint networks plots sweep bench help
+.PHONY: import-network install run test test-all test-cluster validate lint networks plots sweep bench docs \
+	report-screenshot help
 
 help:
 	@echo "make run [CONFIG=configs/x.yaml] [HOURS=N]  simulate a scenario, print its summary"
@@ -23,6 +24,10 @@ help:
 	@echo "                                           single-node SLURM (installs slurm-wlm, root)"
 	@echo "make validate [CONFIG=...]                 check a scenario against its district"
 	@echo "make lint                                  ruff"
+	@echo "make docs                                  the manual (docs/, mkdocs.yml) into site/,"
+	@echo "                                           strict: a broken link or page fails"
+	@echo "make report-screenshot                     the report page in headless Chromium:"
+	@echo "                                           docs/figures/report_page.png"
 	@echo "make sweep [SWEEP=configs/sweeps/x.yaml] [EXECUTOR=serial|local|slurm|pbs] [WORKERS=N]"
 	@echo "           [HOURS=N] [RESUME=1 [PRUNE=1]]  run every case of a sweep into results/<sweep>/"
 	@echo "make sweep PLAN=1 [CORES=N] [HOURS=N]      size it instead: cases, core-hours, memory,"
@@ -39,7 +44,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,sweep,gis]"
+	$(PY) -m pip install --quiet -e ".[test,sweep,gis,docs]"
 	touch $(STAMP)
 
 run: install
@@ -72,6 +77,17 @@ plots: install
 
 lint: install
 	$(VENV)/bin/ruff check simulator tests networks bench
+
+# The manual: MkDocs (Material) in strict mode, so a broken link, an unknown anchor or a page
+# missing from the nav fails. The scenario and cube references and the benchmark tables are
+# generated while it builds (scripts/docs/hooks.py).
+docs: install
+	$(VENV)/bin/mkdocs build --strict --clean
+
+# The manual's screenshot of the report page, taken by the browser test itself.
+report-screenshot: install
+	REPORT_SCREENSHOT=docs/figures/report_page.png $(PY) -m pytest -q \
+		tests/test_report_browser.py
 
 import-network: install
 	$(PY) -m simulator import-network $(SOURCE) $(DISTRICT) $(if $(GRID),--grid $(GRID))

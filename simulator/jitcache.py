@@ -2,10 +2,10 @@
 
 pandapipes 0.16 and pandapower 3.3.3 declare their numba functions with ``cache=False`` (apart
 from three small pandapower helpers), so every new process, e.g. every sweep worker or SLURM
-job, compiled them again on its first hour: measured 7-8 s of CPU per process on this
-machine's 2 cores, more than a 720-hour Schutterwald case costs. :func:`install` wraps
-``numba.jit`` so that the functions *of these two packages* are compiled with
-``cache=True``; numba then writes them to ``NUMBA_CACHE_DIR`` when it is set, else beside
+job, compiled them again on its first hour, at a cost of more CPU than a 720-hour
+Schutterwald case (measured on the manual's Speed page, ``docs/benchmarks/index.md``).
+:func:`install` wraps ``numba.jit`` so that the functions *of these two packages* are compiled
+with ``cache=True``; numba then writes them to ``NUMBA_CACHE_DIR`` when it is set, else beside
 their sources (``__pycache__`` in the environment) or, when that is read-only, the user's cache
 directory, and a later process loads them (~0.5 s) instead of compiling. numba keys each entry
 by the source file's modification time and size, the signature and the CPU, so an upgraded

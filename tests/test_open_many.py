@@ -4,7 +4,7 @@ The cases are short to simulate: one real 4-hour Schutterwald run, its hours rep
 weeks and written as a cube by the simulator's own writer, hard-linked 200 times beside a
 manifest of a 20 x 10 grid. Loaded eagerly those cubes would take more than 1 GiB; opened in a
 fresh process they must stay dask arrays, keep its peak memory under 1 GiB, and still give
-the right numbers for the README's ``set_index(...).unstack(...)`` workflow.
+the right numbers for the ``set_index(...).unstack(...)`` workflow of ``docs/howto/sweeps.md``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The dispatch seam: a policy written outside the package runs through the real step.
 
-The README's toy policy block is executed as written (so the README stays true), then its cube
-is checked against what "cleanest unit first, stores idle" must give on Schutterwald in January:
-the wood-chip boiler (biogenic, 0 t CO2) covers what it can before the heat pump runs.
+The manual's toy policy block (``docs/architecture.md``, "The seams") is executed as written (so
+the page stays true), then its cube is checked against what "cleanest unit first, stores idle"
+must give on Schutterwald in January: the wood-chip boiler (biogenic, 0 t CO2) covers what it
+can before the heat pump runs.
 """
 
 from __future__ import annotations
@@ -20,20 +21,23 @@ from simulator.output.cube import open_results
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _readme_example() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGE = ROOT / "docs" / "architecture.md"
+
+
+def _manual_example() -> str:
+    text = PAGE.read_text(encoding="utf-8")
     block = re.search(r"<!-- policy-example -->\s*```python\n(.*?)```", text, re.S)
-    assert block, "README.md has no policy-example block"
+    assert block, f"{PAGE.relative_to(ROOT)} has no policy-example block"
     return block.group(1)
 
 
-def test_readme_toy_policy_runs_and_ranks_the_cleanest_unit_first(tmp_path, monkeypatch):
-    code = _readme_example()
+def test_manual_toy_policy_runs_and_ranks_the_cleanest_unit_first(tmp_path, monkeypatch):
+    code = _manual_example()
     assert len(code.strip().splitlines()) <= 25
     monkeypatch.chdir(ROOT)
     out = tmp_path / "cleanest.nc"
     namespace: dict = {}
-    exec(compile(code.replace('"results/cleanest.nc"', repr(str(out))), "README", "exec"),
+    exec(compile(code.replace('"results/cleanest.nc"', repr(str(out))), str(PAGE), "exec"),
          namespace)
     assert namespace["cube"] == out
     ds = open_results(out)

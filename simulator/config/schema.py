@@ -343,7 +343,7 @@ class Solver(_Model):
 
     max_iter_bidirect: int = Field(100, ge=10)
     max_failed_share: float = Field(0.05, ge=0.0, le=1.0)
-    fast: bool = True  # reuse solver structures between hours (see README, Speed)
+    fast: bool = True  # reuse solver structures between hours (docs/physics/fast-paths.md)
 
 
 class Scenario(_Model):

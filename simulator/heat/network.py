@@ -2,14 +2,14 @@
 
 A :class:`HeatNetwork` owns its pandapipes ``net``; nothing else reads or writes it. Each hour
 :meth:`HeatNetwork.step` writes the hour's inputs, solves, returns a frozen :class:`HeatState`.
-Modelling choices (PANDAPIPES-FACTS.md, manual "Heat network modelling"): ``heat_consumer``
-rows in ``qext_w + treturn_k`` mode solved ``bidirectional``; one ``circ_pump_const_pressure``
-slack plant; further plants ``circ_pump_const_mass`` of type "t" at ``Q / (cp (T_flow -
-T_in))``, each at its own supply temperature; ``text_k`` written every hour. Speed
-(``fast=True``): after the first converged hour each hour runs on :class:`FastHeat`, any
-failure on the plain retries; ``last_path`` says which. ``thermal="dynamic"``: the water is
-then moved through the hour by :mod:`simulator.heat.thermal` (the steady solve keeps the
-hydraulics); :meth:`HeatNetwork.commit` ends each hour.
+Modelling choices (PANDAPIPES-FACTS.md, ``docs/physics/heat-network.md``): ``heat_consumer``
+rows in ``qext_w + treturn_k`` mode solved ``bidirectional``; one ``circ_pump_pressure`` slack
+plant; further plants ``circ_pump_mass`` of type "t" at ``Q / (cp (T_flow - T_in))``, each at
+its own supply temperature; ``text_k`` written every hour. Speed (``fast=True``): after the
+first converged hour each hour runs on :class:`FastHeat`, any failure on the plain retries;
+``last_path`` says which. ``thermal="dynamic"``: the water is then moved through the hour by
+:mod:`simulator.heat.thermal` (the steady solve keeps the hydraulics); :meth:`HeatNetwork.commit`
+ends each hour.
 """
 
 from __future__ import annotations
