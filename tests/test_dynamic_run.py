@@ -11,7 +11,9 @@ import pytest
 
 from simulator.api import run
 from simulator.config import ConfigError
+from simulator.config.operation import PreHeat
 from simulator.heat import HeatInputs, HeatNetwork
+from simulator.operation.preheat import peak_threshold_mw, preheat_k
 from simulator.output.cube import open_results
 
 from conftest import ROOT
@@ -108,3 +110,35 @@ def test_a_state_the_model_did_not_give_is_not_committed():
     solved = heat.step(inputs)
     with pytest.raises(RuntimeError, match="did not give"):
         heat.commit(solved)  # solved, but the water was never moved for it
+
+
+def test_preheat_raises_the_supply_only_ahead_of_a_peak():
+    rule = PreHeat(enabled=True, lead_h=3, raise_k=10.0, peak_quantile=0.8)
+    demand = np.array([5.0, 5.0, 5.0, 5.0, 5.0, 9.0, 9.5, 5.0, 5.0, 5.0])
+    threshold = peak_threshold_mw(demand, rule)
+    assert 5.0 < threshold <= 9.0  # both 9 MW hours are peaks
+    raise_k = [preheat_k(demand, h, rule, threshold) for h in range(len(demand))]
+    assert raise_k == [0.0, 0.0, 10.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert preheat_k(demand, 3, PreHeat(), threshold) == 0.0  # off by default
+
+
+def test_preheating_stores_heat_that_the_peak_draws(tmp_path):
+    """Ringtown's coldest hours of a January week: with pre-heating the network holds more
+    heat when the peak comes, and the plants produce less in the peak hours."""
+    cubes = {}
+    for on in (False, True):
+        cubes[on] = run(ROOT / "configs" / "ringtown.yaml", hours=96,
+                        output=tmp_path / f"{on}.nc",
+                        overrides={"heat_network.thermal": "dynamic",
+                                   "operation.preheat.enabled": on,
+                                   "operation.preheat.peak_quantile": 0.9})
+    with open_results(cubes[False]) as off, open_results(cubes[True]) as on:
+        demand = off.heat_demand_mw.values
+        peak = demand >= np.quantile(demand, 0.9)
+        assert on.converged.values.all()
+        before = np.flatnonzero(peak)[0] - 1
+        assert on.network_heat_stored_mwh.values[before] > off.network_heat_stored_mwh.values[
+            before]
+        assert on.heat_supplied_mw.values[peak].sum() < off.heat_supplied_mw.values[peak].sum()
+        np.testing.assert_allclose(on.consumer_heat_mw.sum("consumer").values[peak],
+                                   demand[peak], rtol=1e-3)
