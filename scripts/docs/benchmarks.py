@@ -223,6 +223,30 @@ def scaling_projection(res: dict[str, Any]) -> str:
             f"{p['year_s']} s ({p['year_basis']}).*\n\n" + _table(["term", "seconds"], rows))
 
 
+#: the steady/dynamic comparison's rows: key, what, unit, format (bench/dynamic_bench.py)
+THERMAL_ROWS = (
+    ("wall_s", "wall time", "s", ".1f"), ("cpu_s", "CPU time", "s", ".1f"),
+    ("failed_hours", "hours not converged", "h", "d"),
+    ("peak_supply_mw", "peak supply", "MW", ".1f"),
+    ("heat_loss_mwh", "heat loss", "MW h", ".0f"),
+    ("min_consumer_t_supply_c", "lowest arriving supply", "°C", ".1f"),
+    ("hours_below_min_supply", "hours a substation's water arrived below its minimum", "h", "d"),
+    ("worst_below_min_supply_k", "worst shortfall below the minimum", "K", ".2f"),
+    ("hours_infeasible", "hours infeasible", "h", "d"),
+    ("unserved_mwh", "heat unserved", "MW h", ".1f"), ("co2_t", "CO2", "t", ".0f"),
+    ("max_balance_error_percent", "largest hourly balance error (with storage)", "%", ".4f"))
+
+
+def thermal_models(res: dict[str, Any]) -> str:
+    """The Espoo year with the steady and the dynamic thermal model, side by side."""
+    rows = [[what, f"{res['steady'][k]:{fmt}}", f"{res['dynamic'][k]:{fmt}}", unit]
+            for k, what, unit, fmt in THERMAL_ROWS]
+    return (_measured(res, "`bench/dynamic_bench.py` (also in `make bench`)")
+            + _table(["espoo_2030, one year", "steady", "dynamic", "unit"], rows)
+            + f"\n\nDynamic over steady, in the same process one after the other: "
+              f"**{res['cpu_ratio']:.2f}x** CPU, {res['wall_ratio']:.2f}x wall.")
+
+
 #: marker name -> (JSON file, renderer)
 TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "speed": ("results.json", speed),
@@ -238,6 +262,7 @@ TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "sweep": ("sweep_results.json", sweep),
     "scaling-measured": ("scaling_results.json", scaling_measured),
     "scaling-projection": ("scaling_results.json", scaling_projection),
+    "thermal-models": ("results_dynamic.json", thermal_models),
 }
 
 
