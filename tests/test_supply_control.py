@@ -35,8 +35,10 @@ def _coldest_k(t_set_k: float, q_w: float, k_kg_per_s: float) -> float:
 
 def _state(t_set_k: float, q_w: float, k: float) -> SimpleNamespace:
     """The fields of a solved HeatState the supply control reads (one substation)."""
+    t_k = np.array([_coldest_k(t_set_k, q_w, k)])
+    # steady: the supply the operator looks ahead by is the one that arrives, no transit known
     return SimpleNamespace(consumer_dp_bar=np.array([1.0]), consumer_q_w=np.array([q_w]),
-                           consumer_t_supply_k=np.array([_coldest_k(t_set_k, q_w, k)]),
+                           consumer_t_supply_k=t_k, t_ahead_k=t_k, consumer_transit_s=None,
                            junction_p_bar=np.array([3.0]), junction_t_k=np.array([330.0]))
 
 
