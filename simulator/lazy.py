@@ -1,5 +1,5 @@
 """Names of a package that load on first use (PEP 562): one implementation for every package
-that keeps its import light (``simulator``, ``simulator.heat``)."""
+that keeps its import light (``simulator``, ``simulator.heat``, ``simulator.grid``)."""
 
 from __future__ import annotations
 

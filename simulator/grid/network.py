@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -28,6 +27,7 @@ from pandapower import topology
 
 from simulator.grid import checks
 from simulator.grid.fast import FastGrid, GridResult
+from simulator.grid.state import GridState
 from simulator.naming import point_xy, unique_names
 
 logging.getLogger("pandapower").setLevel(logging.ERROR)
@@ -35,23 +35,6 @@ logging.getLogger("pandapower").setLevel(logging.ERROR)
 LOAD_PREFIX = "districtsim:"
 #: hours between two checks of the fast path against a full ``runpp``
 VERIFY_EVERY = 168
-
-
-@dataclass(frozen=True)
-class GridState:
-    """Solved state of the grid for one hour (NaN everywhere when not converged)."""
-
-    converged: bool
-    bus_vm_pu: np.ndarray
-    line_loading_percent: np.ndarray
-    trafo_loading_percent: np.ndarray
-    ext_grid_p_mw: float  # power drawn from the external grid (MW)
-    branch_p_mw: np.ndarray  # active power into each line, then each transformer (MW)
-
-    @property
-    def branch_loading_percent(self) -> np.ndarray:
-        """Loading of each line, then each transformer (percent)."""
-        return np.concatenate([self.line_loading_percent, self.trafo_loading_percent])
 
 
 class ElectricGrid:
