@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.adapters import GridAdapter, HeatAdapter
 from simulator.config import ConfigError, Scenario
 from simulator.constants import C_TO_K
 from simulator.dispatch.policy import policy_factory
@@ -23,11 +24,12 @@ ELECTRIC_FILE = "electric.json"
 
 @dataclass
 class District:
-    """The two networks of a district, each behind its adapter."""
+    """The two networks of a district, each behind its adapter (:mod:`simulator.adapters`:
+    :func:`load_district` gives the pandapipes and pandapower ones, any other may stand in)."""
 
     path: Path
-    heat: HeatNetwork
-    grid: ElectricGrid
+    heat: HeatAdapter
+    grid: GridAdapter
     warnings: list[str] = field(default_factory=list)  # unusual but solvable input, by file
 
 

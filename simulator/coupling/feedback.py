@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.grid import ElectricGrid, GridState
+from simulator.adapters import GridAdapter
+from simulator.grid import GridState
 
 #: Share of the units' remaining electricity shed per iteration behind a bus out of its band
 #: (voltage has no closed-form sensitivity here; the loop iterates to the band).
@@ -97,7 +98,7 @@ class GridFeedback:
     circulation pumps are attached after them and are never curtailed.
     """
 
-    def __init__(self, grid: ElectricGrid, limits: Limits, electric_producer: np.ndarray,
+    def __init__(self, grid: GridAdapter, limits: Limits, electric_producer: np.ndarray,
                  n_pumps: int) -> None:
         self._grid = grid
         self._limits = limits

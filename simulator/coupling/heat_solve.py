@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.adapters import HeatAdapter
 from simulator.dispatch import DispatchPolicy, HourContext
-from simulator.heat import HeatInputs, HeatNetwork, HeatState
+from simulator.heat import HeatInputs, HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.control import Operator, Setpoints
 from simulator.operation.preheat import peak_threshold_mw, preheat_k
@@ -59,7 +60,7 @@ class HeatSolve:
     """Solves the heat network of an hour for a policy, as the operator runs it; remembers the
     last network loss and plant inlet temperatures."""
 
-    def __init__(self, heat: HeatNetwork, bank: StoreBank, inputs: HourlyInputs,
+    def __init__(self, heat: HeatAdapter, bank: StoreBank, inputs: HourlyInputs,
                  operator: Operator, tables: UnitTables) -> None:
         self._heat = heat
         self._tables = tables

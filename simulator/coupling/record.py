@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.grid import ElectricGrid, GridState
-from simulator.heat import HeatNetwork, HeatState
+from simulator.adapters import GridAdapter, HeatAdapter
+from simulator.grid import GridState
+from simulator.heat import HeatState
 from simulator.inputs import HourlyInputs
 from simulator.operation.limits import LimitCheck
 from simulator.supply.books import BookedHour, UnitTables
@@ -95,8 +96,8 @@ def units_record(layout: UnitLayout, s: SolvedHour) -> Values:
     }
 
 
-def networks_record(state: HeatState, grid: GridState, heat: HeatNetwork,
-                    electric: ElectricGrid) -> Values:
+def networks_record(state: HeatState, grid: GridState, heat: HeatAdapter,
+                    electric: GridAdapter) -> Values:
     """Heat-network and grid results of an hour, solved or failed (NaN), and what is in service."""
     return {
         "consumer_heat_mw": state.consumer_q_w * 1e-6,
@@ -123,7 +124,7 @@ def networks_record(state: HeatState, grid: GridState, heat: HeatNetwork,
 
 
 def solved_record(layout: UnitLayout, inp: HourlyInputs, h: int, s: SolvedHour,
-                  heat: HeatNetwork, electric: ElectricGrid) -> Values:
+                  heat: HeatAdapter, electric: GridAdapter) -> Values:
     """Electricity, fuel, CO2, stores and network results of a converged hour."""
     delivered_mw = float(s.state.consumer_q_w.sum() * 1e-6)
     return {
@@ -142,7 +143,7 @@ def solved_record(layout: UnitLayout, inp: HourlyInputs, h: int, s: SolvedHour,
     }
 
 
-def failed_record(layout: UnitLayout, heat: HeatNetwork, electric: ElectricGrid,
+def failed_record(layout: UnitLayout, heat: HeatAdapter, electric: GridAdapter,
                   store_energy_mwh: np.ndarray, store_loss_mwh: np.ndarray) -> Values:
     """An hour whose heat network did not converge: NaN results, flags 0.
 
