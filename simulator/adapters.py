@@ -108,7 +108,14 @@ class HeatAdapter(Protocol):
     # -- every hour ----------------------------------------------------------------------------
     def step(self, inputs: HeatInputs) -> HeatState:
         """Solve one hour (W, K, bar in ``inputs``); a state with ``converged`` False (and NaN
-        results) when it cannot, never an exception."""
+        results) when it cannot, never an exception. It may be called several times an hour
+        (the operator's responses, grid curtailment): each call is a trial of the same hour."""
+        ...
+
+    def commit(self, state: HeatState | None) -> None:
+        """The hour is over: ``state`` (one :meth:`step` returned this hour) is the one kept,
+        None when the hour failed. A network with memory (water in transit, stored heat)
+        moves on from it; a steady one does nothing."""
         ...
 
     def failed_state(self) -> HeatState:
