@@ -45,7 +45,10 @@ from simulator.config.units import (
     HourlyFile,
     StorageUnit,
     Unit,
+    UnitConfig,
     WasteHeatUnit,
+    register_unit_config,
+    unit_configs,
 )
 
 __all__ = [
@@ -75,6 +78,7 @@ __all__ = [
     "SupplyTemperature",
     "TrafoOutage",
     "Unit",
+    "UnitConfig",
     "UnitDerate",
     "UnitOutage",
     "WasteHeatUnit",
@@ -84,6 +88,8 @@ __all__ = [
     "parse_assignments",
     "parse_scenario",
     "read_yaml",
+    "register_unit_config",
     "resolve_key",
     "scenario_warnings",
+    "unit_configs",
 ]

@@ -286,9 +286,10 @@ def _semantic_problems(scenario: Scenario, path: Path) -> list[str]:
         if booster is None:
             continue
         other = by_name.get(booster)
-        if other is None or other.type not in ("boiler", "electric_boiler", "chp"):
-            problems.append(f"{path}: units[{i}].booster: '{booster}' is not a boiler, electric "
-                            "boiler or CHP of this scenario")
+        if other is None or not other.can_boost:
+            problems.append(f"{path}: units[{i}].booster: '{booster}' is not a unit of this "
+                            "scenario that can boost a heat pump (a boiler, electric boiler or "
+                            "CHP)")
         elif other.plant != unit.plant:
             problems.append(f"{path}: units[{i}].booster: '{booster}' is at plant "
                             f"'{other.plant or '(pressure-holding plant)'}', not at this heat "

@@ -22,6 +22,7 @@ from simulator.config.operation import Operation
 from simulator.config.units import (
     HourlyFile,
     Unit,
+    rebuilt_with_unit_types,
 )
 
 
@@ -392,3 +393,6 @@ class Scenario(_Model):
     def sha256(self) -> str:
         """Hash of the resolved scenario: identical runs share it."""
         return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+
+
+rebuilt_with_unit_types(Scenario)  # a unit type registered later is a valid ``units`` entry

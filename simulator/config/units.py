@@ -2,15 +2,30 @@
 
 Every unit has a ``name``, a maximum heat output ``heat_mw`` (MW), the ``plant`` it feeds (default
 the slack plant), an optional minimum load, a ``must_run`` flag and an ``availability`` (share of
-capacity available each hour, constant or an hourly file).
+capacity available each hour, constant or an hourly file): :class:`UnitConfig`, the base of
+every unit type's model.
+
+The unit types are a registry: :func:`register_unit_config` adds a model under its ``type:``
+tag, and :data:`Unit` (``Scenario.units``) validates an entry as the registered model its tag
+names. A new unit type registers its model, physics and books at once with
+:func:`simulator.supply.units.register_unit_type`.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetCoreSchemaHandler,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -57,7 +72,14 @@ def _check_part_load(points: PartLoad | None, what: str) -> None:
         raise ValueError(f"{what}: factors must lie within 0.2 .. 1.5")
 
 
-class _Unit(_Model):
+class UnitConfig(_Model):
+    """What every unit type's model has; a type adds ``type: Literal["<its tag>"]`` and its own
+    parameters (units in their names)."""
+
+    #: whether a unit of this type may lift a heat pump's outlet to the supply temperature (a
+    #: heat pump's ``booster``; the default booster is the next such unit of its plant)
+    can_boost: ClassVar[bool] = False
+
     name: str = Field(min_length=1)
     heat_mw: float = Field(gt=0.0, allow_inf_nan=False, description="maximum heat output (MW)")
     plant: str | None = None
@@ -68,13 +90,23 @@ class _Unit(_Model):
     availability: float | HourlyFile = Field(1.0)
 
     @model_validator(mode="after")
-    def _availability_share(self) -> _Unit:
+    def _availability_share(self) -> UnitConfig:
         if isinstance(self.availability, float) and not 0.0 <= self.availability <= 1.0:
             raise ValueError("availability must be a share between 0 and 1")
         return self
 
+    @classmethod
+    def type_tag(cls) -> str:
+        """The ``type:`` a scenario names this model by (its ``type`` field's one literal)."""
+        field = cls.model_fields.get("type")
+        tags = get_args(field.annotation) if field is not None else ()
+        if len(tags) != 1 or not isinstance(tags[0], str):
+            raise TypeError(f"{cls.__name__}: a unit type's model needs a field "
+                            "'type: Literal[\"<tag>\"]'")
+        return tags[0]
 
-class HeatPumpUnit(_Unit):
+
+class HeatPumpUnit(UnitConfig):
     """Electric heat pump; COP = carnot_efficiency * T_sink / (T_sink - T_source).
 
     ``source`` picks the hourly source-temperature model: ``constant`` and ``data_centre`` use
@@ -128,7 +160,7 @@ class HeatPumpUnit(_Unit):
         return self
 
 
-class WasteHeatUnit(_Unit):
+class WasteHeatUnit(UnitConfig):
     """Waste heat fed directly (no heat pump) when the source is hot enough.
 
     Usable in hours when ``t_source_c - approach_k`` reaches the supply temperature; it then
@@ -142,8 +174,10 @@ class WasteHeatUnit(_Unit):
     bus: str | None = None
 
 
-class ElectricBoilerUnit(_Unit):
+class ElectricBoilerUnit(UnitConfig):
     """Electric (resistive or electrode) boiler."""
+
+    can_boost: ClassVar[bool] = True
 
     type: Literal["electric_boiler"]
     bus: str
@@ -160,13 +194,15 @@ class FlueGasHeatPump(_Model):
     base_efficiency: float = Field(1.0, gt=0.0, le=1.1)  # boiler + condenser, no heat pump (est.)
 
 
-class BoilerUnit(_Unit):
+class BoilerUnit(UnitConfig):
     """Fuel-fired boiler; efficiency on lower heating value (LHV).
 
     Above 1.0 (100 % LHV) only with a ``flue_gas_heat_pump``, whose electricity is booked (the
     loader refuses it otherwise, naming ``units[i].efficiency``).
     ``part_load``: efficiency factor by load fraction; None: the fuel's default curve.
     """
+
+    can_boost: ClassVar[bool] = True
 
     type: Literal["boiler"]
     fuel: str
@@ -183,11 +219,13 @@ class BoilerUnit(_Unit):
         return self
 
 
-class ChpUnit(_Unit):
+class ChpUnit(UnitConfig):
     """Combined heat and power: electricity = power_to_heat * heat, fed in at ``bus``.
 
     Fuel input = (heat + electricity) / total_efficiency (lower heating value).
     """
+
+    can_boost: ClassVar[bool] = True
 
     type: Literal["chp"]
     fuel: str
@@ -204,7 +242,7 @@ class ChpUnit(_Unit):
         return self
 
 
-class StorageUnit(_Unit):
+class StorageUnit(UnitConfig):
     """Sensible-heat store at a plant. ``heat_mw`` is its discharge rating (MW).
 
     Energy is booked exactly: E[t+1] = E[t] + charged - discharged - standing loss, with the
@@ -226,10 +264,54 @@ class StorageUnit(_Unit):
         return self
 
 
-Unit = Annotated[
-    HeatPumpUnit | WasteHeatUnit | ElectricBoilerUnit | BoilerUnit | ChpUnit | StorageUnit,
-    Field(discriminator="type"),
-]
+#: pydantic's union tags in error locations, which are not keys the user wrote (the unit types'
+#: tags join as they register)
+UNION_TAGS = {"float", "HourlyFile", "GridIntensityFile", "Seasonal", "FlueGasHeatPump"}
+_UNIT_TYPES: dict[str, type[UnitConfig]] = {}
+#: models whose schema holds :data:`Unit`, rebuilt when a unit type registers (``Scenario``)
+_DEPENDENTS: list[type[BaseModel]] = []
 
-UNION_TAGS = {"heat_pump", "waste_heat", "electric_boiler", "boiler", "chp", "thermal_storage",
-              "float", "HourlyFile", "GridIntensityFile", "Seasonal", "FlueGasHeatPump"}
+
+def register_unit_config(model: type[UnitConfig]) -> type[UnitConfig]:
+    """Make ``model`` the unit type its ``type`` tag names in a scenario (a class decorator);
+    registering another model under a tag replaces the first."""
+    tag = model.type_tag()
+    if _UNIT_TYPES.get(tag) is not model:
+        _UNIT_TYPES[tag] = model
+        UNION_TAGS.add(tag)
+        for dependent in _DEPENDENTS:
+            dependent.model_rebuild(force=True)
+    return model
+
+
+def unit_configs() -> dict[str, type[UnitConfig]]:
+    """The registered unit types' models by tag, in the order they registered."""
+    return dict(_UNIT_TYPES)
+
+
+def booster_tags() -> set[str]:
+    """Tags of the unit types that can boost a heat pump (``can_boost``)."""
+    return {tag for tag, model in _UNIT_TYPES.items() if model.can_boost}
+
+
+def rebuilt_with_unit_types(model: type[BaseModel]) -> None:
+    """Rebuild ``model``'s schema whenever a unit type registers (it holds :data:`Unit`)."""
+    _DEPENDENTS.append(model)
+
+
+class _RegisteredUnitTypes:
+    """The schema of :data:`Unit`: the registered models, told apart by their ``type`` tag
+    (what ``Annotated[A | B | ..., Field(discriminator="type")]`` gives, for every model
+    registered when the schema is built)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        union = functools.reduce(operator.or_, _UNIT_TYPES.values())
+        return handler.generate_schema(Annotated[union, Discriminator("type")])
+
+
+for _model in (HeatPumpUnit, WasteHeatUnit, ElectricBoilerUnit, BoilerUnit, ChpUnit,
+               StorageUnit):
+    register_unit_config(_model)
+
+#: a scenario's unit entry: validated as the registered model its ``type`` names
+Unit = Annotated[UnitConfig, _RegisteredUnitTypes()]
