@@ -15,17 +15,11 @@ from simulator.config import (
     Scenario,
     StorageUnit,
     Unit,
-    WasteHeatUnit,
 )
-from simulator.config.units import SOURCE_SEASONAL
 from simulator.constants import C_TO_K
 from simulator.inputs.demand import demand_fraction
 from simulator.inputs.demand_setup import demand_fractions
-from simulator.inputs.profiles import (
-    ground_temperature_c,
-    seasonal_c,
-    supply_temperature_c,
-)
+from simulator.inputs.profiles import ground_temperature_c, supply_temperature_c
 from simulator.inputs.series import (
     Bounds,
     Period,
@@ -35,6 +29,7 @@ from simulator.inputs.series import (
     read_series,
     source_times,
 )
+from simulator.supply.units import source_temperature_c
 
 #: physically possible values of the hourly input files (inclusive)
 AIR_C = Bounds(-60.0, 50.0, "air temperature in °C; outside the range ever measured")
@@ -105,20 +100,6 @@ def _hourly_value(
         values, filled = align(series, times, value.file, label)
         return values[:, 0], filled
     return np.full(len(times), float(value)), 0
-
-
-def source_temperature_c(unit: Unit, t_air_c: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Hourly heat-source temperature of a unit (°C); NaN for units without a source."""
-    if isinstance(unit, WasteHeatUnit):
-        return np.full(len(t_air_c), unit.t_source_c)
-    if not isinstance(unit, HeatPumpUnit):
-        return np.full(len(t_air_c), np.nan)
-    if unit.source == "air":
-        return np.asarray(t_air_c, dtype=float)
-    if unit.source in ("constant", "data_centre"):
-        return np.full(len(t_air_c), float(unit.t_source_c))  # type: ignore[arg-type]
-    s = unit.seasonal or SOURCE_SEASONAL[unit.source]
-    return seasonal_c(day, s.mean_c, s.amplitude_k, s.warmest_day)
 
 
 def _check_lift(producers: list[Unit], t_source_c: np.ndarray, t_supply_c: np.ndarray,

@@ -1,5 +1,6 @@
-"""Hourly driving profiles as small pure functions (numpy in, numpy out): supply, ground and
-seasonal source temperatures (demand is :mod:`simulator.inputs.demand`).
+"""Hourly driving profiles as small pure functions (numpy in, numpy out): supply and ground
+temperatures (demand is :mod:`simulator.inputs.demand`, a unit's heat-source temperature its
+type's, :func:`simulator.supply.units.source_temperature_c`).
 
 Temperatures in °C unless the name ends in ``_k``; powers in the unit their name gives.
 """
@@ -26,10 +27,3 @@ def ground_temperature_c(
     """Ground temperature at pipe depth (°C): annual sinusoid, minimum on ``coldest_day``."""
     phase = 2.0 * np.pi * (np.asarray(day_of_year, dtype=float) - coldest_day) / 365.25
     return mean_c - amplitude_k * np.cos(phase)
-
-
-def seasonal_c(day_of_year: np.ndarray, mean_c: float, amplitude_k: float,
-               warmest_day: int) -> np.ndarray:
-    """Annual sinusoid (°C) peaking on ``warmest_day``: sea, waste-water or ground sources."""
-    phase = 2.0 * np.pi * (np.asarray(day_of_year, dtype=float) - warmest_day) / 365.25
-    return mean_c + amplitude_k * np.cos(phase)

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.config import HeatPumpUnit, Scenario
+from simulator.config import Scenario
+from simulator.config.units import booster_tags
 from simulator.heat import HeatState
 from simulator.supply.carbon import (
     FUEL_EUR_PER_MWH,
-    chp_heat_share,
     emissions_t,
     fuel_t_per_mwh,
     grid_t_per_mwh,
 )
 from simulator.supply.physics import pump_el_mw, source_limited_heat_mw
-from simulator.supply.units import Chp, HeatPump, SupplyUnit
+from simulator.supply.producers import SupplyUnit
 
 
 @dataclass(frozen=True)
@@ -66,51 +66,38 @@ class UnitTables:
             fuel_t_per_mwh=fuel_t,
             fuel_eur_per_mwh=np.array([prices.get(u.fuel, 0.0) if u.fuel else 0.0
                                        for u in units]) + fuel_t * co2_price,
-            chp_heat_share=np.array([
-                chp_heat_share(1.0, u.power_to_heat, scenario.carbon.chp_allocation)
-                if isinstance(u, Chp) else 1.0 for u in units
-            ]),
-            booster=boosters(units, _named_boosters(scenario)),
-            t_outlet_max_k=np.array([u.t_sink_max_k if isinstance(u, HeatPump) else np.inf
+            chp_heat_share=np.array([u.rated_co2_heat_share(scenario.carbon.chp_allocation)
                                      for u in units]),
+            booster=boosters(units, _named_boosters(scenario)),
+            t_outlet_max_k=np.array([u.t_outlet_max_k for u in units]),
         )
-
-
-BOOSTER_KINDS = ("boiler", "electric_boiler", "chp")
 
 
 def _named_boosters(scenario: Scenario) -> dict[str, str]:
     return {u.name: u.booster for u in scenario.units
-            if isinstance(u, HeatPumpUnit) and u.booster is not None}
+            if getattr(u, "booster", None) is not None}
 
 
 def boosters(units: list[SupplyUnit], named: dict[str, str]) -> np.ndarray:
-    """Index of each heat pump's booster among ``units`` (-1: none, or not a heat pump).
+    """Index of each booster among ``units`` (-1: none, or a unit without an outlet limit).
 
-    A named booster wins; otherwise the first boiler, electric boiler or CHP of the same plant
-    listed after the heat pump, else the first listed before it.
+    A unit with an outlet limit (``t_outlet_max_k``: a heat pump) gets one: a named booster
+    wins; otherwise the first unit of the same plant that can boost (a boiler, electric boiler
+    or CHP: ``can_boost`` of its type) listed after it, else the first listed before it.
     """
     out = np.full(len(units), -1, dtype=int)
     names = [u.name for u in units]
+    can_boost = booster_tags()
     for i, u in enumerate(units):
-        if not isinstance(u, HeatPump):
+        if not np.isfinite(u.t_outlet_max_k):
             continue
         if u.name in named:
             out[i] = names.index(named[u.name])
             continue
-        same = [j for j, v in enumerate(units) if v.plant == u.plant and v.kind in BOOSTER_KINDS]
+        same = [j for j, v in enumerate(units) if v.plant == u.plant and v.kind in can_boost]
         after = [j for j in same if j > i]
         out[i] = after[0] if after else (same[0] if same else -1)
     return out
-
-
-def _per_heat(u: SupplyUnit, t_sink_k: float, t_source_k: float, load: float
-              ) -> tuple[float, float, float]:
-    if isinstance(u, HeatPump):
-        cop = u.cop(t_sink_k, t_source_k)
-        return 0.0, 1.0 / cop, cop
-    return (u.fuel_per_heat(t_sink_k, t_source_k, load),
-            u.el_per_heat(t_sink_k, t_source_k, load), float("nan"))
 
 
 def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.ndarray,
@@ -120,7 +107,7 @@ def per_heat(tables: UnitTables, t_sink_k: np.ndarray | float, t_source_k: np.nd
     n = len(tables.units)
     t_sink = np.broadcast_to(np.asarray(t_sink_k, dtype=float), (n,))
     loads = np.ones(n) if load is None else np.asarray(load, dtype=float)
-    rows = [_per_heat(u, float(ts), float(tq), float(x))
+    rows = [u.per_heat(float(ts), float(tq), float(x))
             for u, ts, tq, x in zip(tables.units, t_sink, t_source_k, loads, strict=True)]
     out = np.array(rows, dtype=float).reshape(n, 3)
     return out[:, 0], out[:, 1], out[:, 2]
@@ -189,10 +176,8 @@ class Books:
         running = heat_mw > 0.0
         fuel_mw = np.where(running, heat_mw * fuel_ph, 0.0)
         el_mw = np.where(running, heat_mw * el_ph, 0.0)
-        share = np.array([
-            chp_heat_share(h, -e, self._chp_allocation) if isinstance(u, Chp) else 1.0
-            for u, h, e in zip(t.units, heat_mw, el_mw, strict=True)
-        ])
+        share = np.array([u.co2_heat_share(h, e, self._chp_allocation)
+                          for u, h, e in zip(t.units, heat_mw, el_mw, strict=True)])
         direct = emissions_t(fuel_mw, t.fuel_t_per_mwh)
         grid = float(grid_t_per_mwh(grid_g_per_kwh))
         pump_mw = np.array([

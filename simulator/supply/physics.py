@@ -1,6 +1,7 @@
 """Unit physics as small pure functions (numpy in, numpy out); units in every name.
 
-Temperatures in K, powers in MW, pressures in bar, mass flows in kg/s.
+Temperatures in K (°C where the name ends in ``_c``), powers in MW, pressures in bar, mass
+flows in kg/s.
 """
 
 from __future__ import annotations
@@ -64,3 +65,10 @@ def source_limited_heat_mw(source_max_mw: np.ndarray | float, cop: np.ndarray | 
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cop > 1.0, np.asarray(source_max_mw, dtype=float) / (1.0 - 1.0 / cop),
                         np.inf)
+
+
+def seasonal_c(day_of_year: np.ndarray, mean_c: float, amplitude_k: float,
+               warmest_day: int) -> np.ndarray:
+    """Annual sinusoid (°C) peaking on ``warmest_day``: sea, waste-water or ground sources."""
+    phase = 2.0 * np.pi * (np.asarray(day_of_year, dtype=float) - warmest_day) / 365.25
+    return mean_c + amplitude_k * np.cos(phase)
