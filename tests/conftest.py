@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,6 +24,18 @@ def schutterwald_raw() -> dict[str, Any]:
     raw["district"] = str((SCHUTTERWALD.parent / raw["district"]).resolve())
     raw["weather"]["file"] = str((SCHUTTERWALD.parent / raw["weather"]["file"]).resolve())
     return raw
+
+
+def example(name: str) -> ModuleType:
+    """The module ``examples/<name>.py``, imported once per session (as ``simulator.run``'s
+    users would import their own plug-in module)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 @pytest.fixture

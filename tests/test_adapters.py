@@ -6,7 +6,6 @@ a grid, the pandapipes and pandapower adapters satisfy them, and toy adapters
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import os
 import subprocess
@@ -19,7 +18,7 @@ import pytest
 from simulator.adapters import GridAdapter, HeatAdapter
 from simulator.config import load_config, parse_scenario
 
-from conftest import SCHUTTERWALD, schutterwald_raw
+from conftest import SCHUTTERWALD, example, schutterwald_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "simulator"
@@ -28,16 +27,6 @@ PROTOCOLS = {"HeatAdapter": HeatAdapter, "GridAdapter": GridAdapter}
 #: holding it), or a parameter annotated with the Protocol
 HOLDERS = {("district", "heat"): "HeatAdapter", ("self", "_heat"): "HeatAdapter",
            ("district", "grid"): "GridAdapter", ("self", "_grid"): "GridAdapter"}
-
-
-def example(name: str):
-    """A module of ``examples/`` (imported once per session)."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def members(protocol: type) -> set[str]:
