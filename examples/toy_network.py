@@ -133,8 +133,11 @@ class LumpedHeat:
             plant_t_supply_k=np.array([t_s]), plant_t_return_k=np.array([t_r]),
             plant_plift_bar=np.array([lift]))
 
+    def moved(self, state: HeatState) -> HeatState:
+        return state  # a steady network: no water in transit, nothing stored
+
     def commit(self, state: HeatState | None) -> None:
-        pass  # a steady network: no memory from hour to hour
+        pass  # no memory from hour to hour
 
     def failed_state(self) -> HeatState:
         return nan_state({"consumer": len(self.consumer_names), "junction": 2, "pipe": 2,

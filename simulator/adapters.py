@@ -112,8 +112,15 @@ class HeatAdapter(Protocol):
         (the operator's responses, grid curtailment): each call is a trial of the same hour."""
         ...
 
+    def moved(self, state: HeatState) -> HeatState:
+        """``state`` (one :meth:`step` returned this hour, the one the operator keeps) once
+        the hour has passed through the network's memory: what arrives where, the heat
+        delivered and stored (``HeatState.network_heat_j``). A steady network returns
+        ``state`` itself, as does any network for a state that did not converge."""
+        ...
+
     def commit(self, state: HeatState | None) -> None:
-        """The hour is over: ``state`` (one :meth:`step` returned this hour) is the one kept,
+        """The hour is over: ``state`` (one :meth:`moved` returned this hour) is the one kept,
         None when the hour failed. A network with memory (water in transit, stored heat)
         moves on from it; a steady one does nothing."""
         ...
