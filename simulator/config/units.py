@@ -313,5 +313,10 @@ for _model in (HeatPumpUnit, WasteHeatUnit, ElectricBoilerUnit, BoilerUnit, ChpU
                StorageUnit):
     register_unit_config(_model)
 
-#: a scenario's unit entry: validated as the registered model its ``type`` names
-Unit = Annotated[UnitConfig, _RegisteredUnitTypes()]
+#: a scenario's unit entry: validated as the registered model its ``type`` names. The annotation
+#: names the built-in types (what type checkers and the manual's scenario reference read); the
+#: schema holds every type registered when it is built.
+Unit = Annotated[
+    HeatPumpUnit | WasteHeatUnit | ElectricBoilerUnit | BoilerUnit | ChpUnit | StorageUnit,
+    _RegisteredUnitTypes(),
+]
